@@ -1,0 +1,58 @@
+/**
+ * The transport under every request the SDK sends to the authorization server: a timeout
+ * that also covers reading the body, a 1 MiB body cap (checked against Content-Length and
+ * while streaming), and no Referer.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4 (Referrer-Policy)
+ * @module
+ */
+import { timeoutSignal } from './clock.js';
+import { authError } from './errors.js';
+
+/** Largest response body the SDK reads from a server. */
+export const MAX_BODY = 1 << 20;
+
+/** `RequestInit` whose members may be explicitly undefined (as oauth4webapi passes them). */
+export type FetchInit = { [K in keyof RequestInit]?: RequestInit[K] | undefined };
+
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+async function readCapped(res: Response): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > MAX_BODY) throw authError('invalid_response', 'The server response is too large');
+  const reader = res.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (let r = await reader?.read(); r && !r.done; r = await reader?.read()) {
+    size += r.value.byteLength;
+    if (size > MAX_BODY) {
+      void reader?.cancel();
+      throw authError('invalid_response', 'The server response is too large');
+    }
+    chunks.push(r.value);
+  }
+  const body = new Uint8Array(new ArrayBuffer(size));
+  let at = 0;
+  for (const c of chunks) body.set(c, (at += c.byteLength) - c.byteLength);
+  return body;
+}
+
+/**
+ * Wraps `fetch` for authorization-server requests. The returned response's body is already
+ * read (within the cap and the timeout), so parsing it cannot hang or exhaust memory.
+ *
+ * @param timeoutMs abandon the request and the body read after this long (`timeout`)
+ */
+export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): (url: string, init: FetchInit) => Promise<Response> {
+  return async (url, init) => {
+    const { signal, done } = timeoutSignal(timeoutMs, init.signal);
+    try {
+      const res = await (base ?? fetch)(url, { ...init, signal, referrerPolicy: 'no-referrer' } as RequestInit);
+      if (res.type === 'opaqueredirect' || res.status < 200) return res;
+      const body = NULL_BODY.has(res.status) ? null : await readCapped(res);
+      return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    } finally {
+      done();
+    }
+  };
+}

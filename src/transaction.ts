@@ -1,0 +1,75 @@
+/**
+ * The one-shot login transaction: `state`, `nonce`, PKCE verifier, `returnTo` and a snapshot
+ * of the (public) server metadata, kept in sessionStorage from `login()` until the callback
+ * consumes it. Consumed before the code is exchanged, deleted on any failure, and ignored
+ * when older than 10 minutes. Never holds a token.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4 (single-use state)
+ * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-8.5
+ * @module
+ */
+
+/** What `login()` stores and the callback needs. */
+export interface Transaction {
+  state: string;
+  nonce: string;
+  verifier: string;
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  returnTo?: string;
+  maxAge?: number;
+  /** A `prompt=none` restore: an error answer means "not signed in", not a failure. */
+  restore?: boolean;
+  /** The discovery metadata, so the callback page needs no discovery round trip. */
+  metadata: Record<string, unknown>;
+  createdAt: number;
+}
+
+/** A transaction older than this is refused. */
+export const TRANSACTION_TTL = 10 * 60_000;
+const PREFIX = 'spa-auth.tx.';
+
+type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
+
+/** Deletes every transaction that is expired or unreadable. */
+function sweep(store: Store, now: number): void {
+  for (let i = store.length - 1; i >= 0; i--) {
+    const key = store.key(i);
+    if (!key?.startsWith(PREFIX)) continue;
+    const tx = parse(store.getItem(key));
+    if (!tx || !(now - tx.createdAt < TRANSACTION_TTL)) store.removeItem(key);
+  }
+}
+
+function parse(raw: string | null): Transaction | undefined {
+  try {
+    const tx: unknown = raw ? JSON.parse(raw) : undefined;
+    return tx && typeof tx === 'object' && typeof (tx as Transaction).state === 'string' && typeof (tx as Transaction).createdAt === 'number'
+      ? (tx as Transaction)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Saves a transaction under a key of its own `state`, so parallel logins never clobber each other. */
+export function saveTransaction(store: Store, tx: Transaction): void {
+  sweep(store, tx.createdAt);
+  store.setItem(PREFIX + tx.state, JSON.stringify(tx));
+}
+
+/**
+ * Takes the transaction for `state` out of storage: it is deleted before it is returned,
+ * whatever happens next. Returns undefined when unknown, already used, expired, or made for
+ * another issuer or client.
+ */
+export function consumeTransaction(store: Store, state: string, now: number, issuer: string, clientId: string): Transaction | undefined {
+  const key = PREFIX + state;
+  const tx = parse(store.getItem(key));
+  store.removeItem(key);
+  sweep(store, now);
+  return tx && tx.state === state && tx.issuer === issuer && tx.clientId === clientId && now - tx.createdAt < TRANSACTION_TTL && now >= tx.createdAt - 60_000
+    ? tx
+    : undefined;
+}

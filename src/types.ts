@@ -1,0 +1,144 @@
+/**
+ * Public types of spa-auth. Behaviour is documented on {@link AuthClient}; the contract is
+ * `API.md` in the project's shared documents.
+ * @module
+ */
+import type { AuthError } from './errors.js';
+
+/**
+ * Options for {@link createAuthClient}. Validated synchronously: a bad value throws
+ * `AuthError('invalid_config')` naming the option. Durations are in seconds.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuthClient({
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: 'https://app.example.com/callback',
+ *   scope: 'openid profile offline_access',
+ *   apiOrigins: ['https://api.example.com'],
+ * });
+ * ```
+ */
+export interface AuthClientOptions {
+  /** The issuer identifier. Discovered with OIDC discovery, then RFC 8414. Must match the metadata's `issuer` exactly. */
+  issuer: string;
+  /** The public client's id (a browser app has no secret). */
+  clientId: string;
+  /** Absolute redirect URI registered at the server; sent unchanged. */
+  redirectUri: string;
+  /** Space-separated scopes. Default `'openid'`; `openid` is always included. */
+  scope?: string;
+  /** Where the server sends the browser after logout. Must be absolute. */
+  postLogoutRedirectUri?: string;
+  /** Origins `auth.fetch` attaches tokens to, matched exactly (scheme, host, port). Default: the page's origin. */
+  apiOrigins?: readonly string[];
+  /** RFC 8707 resource indicator(s), sent on authorization and token requests. */
+  resource?: string | readonly string[];
+  /** Seconds before expiry at which the access token is renewed. Default 60. */
+  refreshLeeway?: number;
+  /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 300. */
+  clockTolerance?: number;
+  /** RFC 9449 sender-constrained tokens. Default false. */
+  dpop?: boolean;
+  /** Use a hidden iframe with `prompt=none` when there is no refresh token. Default true. */
+  silentAuthorization?: boolean;
+  /** The page loaded in the silent-authorization iframe. Default `redirectUri`. */
+  silentRedirectUri?: string;
+  /** Tabs of the origin share one session over BroadcastChannel. Default true. */
+  shareSessionAcrossTabs?: boolean;
+  /** Last resort on `init()`: a top-level `prompt=none` redirect. Default false. */
+  restoreWithRedirect?: boolean;
+  /** Seconds before a request to the server is abandoned with `timeout`. Default 15. */
+  requestTimeout?: number;
+  /** Seconds before silent authorization gives up. Default 10. */
+  silentTimeout?: number;
+  /** The `fetch` used for every request (tests, instrumentation). Default `globalThis.fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** Options for {@link AuthClient.login}. */
+export interface LoginOptions {
+  /** Same-origin path to return to after login (resolved against the page); anything else is refused. */
+  returnTo?: string;
+  /** OIDC `prompt`, e.g. `'login'`, `'consent'`, `'select_account'`. */
+  prompt?: string;
+  /** OIDC `login_hint`. */
+  loginHint?: string;
+  /** OIDC `acr_values`, space-separated (as given by a `stepUpRequired` event). */
+  acrValues?: string;
+  /** OIDC `max_age` in seconds; `auth_time` is then checked. */
+  maxAge?: number;
+  /** Extra authorization request parameters. Protocol parameters the SDK sets cannot be overridden. */
+  extraParams?: Readonly<Record<string, string>>;
+}
+
+/** Options for {@link AuthClient.logout}. */
+export interface LogoutOptions {
+  /** Clear the session here and in every tab, revoke, but do not redirect to the server. */
+  localOnly?: boolean;
+}
+
+/** Options for {@link AuthClient.getAccessToken}. */
+export interface GetAccessTokenOptions {
+  /** Renew even if the current token is still valid. */
+  forceRefresh?: boolean;
+}
+
+/** What {@link AuthClient.init} resolves with. */
+export interface InitResult {
+  authenticated: boolean;
+  /** The `returnTo` given to `login()`, when this page was its callback. */
+  returnTo?: string;
+}
+
+/** Validated ID token claims. */
+export interface User {
+  readonly sub: string;
+  readonly [claim: string]: unknown;
+}
+
+/** Events and their payloads; see {@link AuthClient.on}. */
+export interface AuthEvents {
+  /** A session started in this tab (callback, tab handoff, silent authorization). */
+  authenticated: { user: User };
+  /** New tokens, from a refresh here or in another tab. */
+  tokenRefreshed: { expiresAt: number };
+  /** The session cannot be renewed and tokens were dropped. */
+  sessionExpired: { error: AuthError };
+  /** Logout, here or in another tab. */
+  loggedOut: Record<string, never>;
+  /** A background failure, e.g. a refresh that will be retried. */
+  error: AuthError;
+  /** An API answered `insufficient_user_authentication` (RFC 9470); pass these to `login()`. */
+  stepUpRequired: { url: string; acrValues?: string; maxAge?: number };
+  /** An API answered `insufficient_scope`. */
+  insufficientScope: { url: string; scope?: string };
+}
+
+/** An event name of {@link AuthEvents}. */
+export type AuthEventName = keyof AuthEvents;
+
+/**
+ * A browser OAuth 2.0 / OpenID Connect client. Create it with {@link createAuthClient}.
+ */
+export interface AuthClient {
+  /** Handles a callback URL, or restores a session silently. Calling it twice returns the same promise. */
+  init(): Promise<InitResult>;
+  /** Starts Authorization Code + PKCE by full-page redirect. */
+  login(options?: LoginOptions): Promise<void>;
+  /** A valid access token, renewed first when it expires within `refreshLeeway`. */
+  getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
+  /** `fetch` that attaches the token for `apiOrigins` only and renews it once on `invalid_token`. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Ends the session in every tab, revokes, and redirects to the server's end-session endpoint. */
+  logout(options?: LogoutOptions): Promise<void>;
+  /** Subscribes to an event; returns the unsubscribe function. */
+  on<K extends AuthEventName>(event: K, listener: (payload: AuthEvents[K]) => void): () => void;
+  /** Stops timers and listeners; the client is unusable afterwards. */
+  destroy(): void;
+  readonly isAuthenticated: boolean;
+  readonly user: User | undefined;
+  /** Access-token expiry, epoch milliseconds. */
+  readonly expiresAt: number | undefined;
+}

@@ -1,0 +1,258 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuthClient, isAuthError, type AuthClient, type AuthClientOptions } from '../src/index.js';
+import { APP, captureNavigation, landOn, persistedState, resetPage } from './helpers/browser.js';
+import { createFakeServer, type FakeServer } from './helpers/fake-server.js';
+
+let server: FakeServer;
+const clients: AuthClient[] = [];
+
+function client(extra: Partial<AuthClientOptions> = {}): AuthClient {
+  const c = createAuthClient({
+    issuer: server.issuer,
+    clientId: server.clientId,
+    redirectUri: `${APP}/callback`,
+    scope: 'openid profile offline_access',
+    postLogoutRedirectUri: `${APP}/`,
+    shareSessionAcrossTabs: false,
+    silentAuthorization: false,
+    fetch: server.fetch,
+    ...extra,
+  });
+  clients.push(c);
+  return c;
+}
+
+/** Runs login() in one "page" and lands on the callback in the next, as a browser would. */
+async function loginFlow(extra: Partial<AuthClientOptions> = {}, callbackExtra: Record<string, string> = {}) {
+  const nav = captureNavigation();
+  await client(extra).login({ returnTo: '/dashboard?tab=1' });
+  const authorizeUrl = nav.last();
+  if (!authorizeUrl) throw new Error('login() did not navigate');
+  landOn(server.authorize(authorizeUrl, callbackExtra));
+  const next = client(extra);
+  return { next, authorizeUrl: new URL(authorizeUrl), nav, result: next.init() };
+}
+
+async function expectCode(promise: Promise<unknown>, code: string) {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(isAuthError(err), `expected AuthError ${code}, got ${String(err)}`).toBe(true);
+  expect((err as { code: string }).code).toBe(code);
+  return err as Error & { code: string; error?: string };
+}
+
+beforeEach(async () => {
+  resetPage();
+  server = await createFakeServer();
+});
+afterEach(() => clients.splice(0).forEach((c) => c.destroy()));
+
+describe('login and callback', () => {
+  it('completes Authorization Code + PKCE and exposes the user', async () => {
+    const { next, authorizeUrl, result } = await loginFlow();
+    const p = authorizeUrl.searchParams;
+    expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${server.issuer}/authorize`);
+    expect(p.get('response_type')).toBe('code');
+    expect(p.get('code_challenge_method')).toBe('S256');
+    expect(p.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(p.get('state')).toMatch(/^[\w-]{43,}$/);
+    expect(p.get('nonce')).toMatch(/^[\w-]{43,}$/);
+    expect(p.get('scope')?.split(' ')).toContain('openid');
+    expect(p.get('redirect_uri')).toBe(`${APP}/callback`);
+    await expect(result).resolves.toEqual({ authenticated: true, returnTo: '/dashboard?tab=1' });
+    expect(next.isAuthenticated).toBe(true);
+    expect(next.user?.sub).toBe('alice');
+    expect(next.expiresAt).toBeGreaterThan(Date.now());
+    await expect(next.getAccessToken()).resolves.toBe(server.issued.accessTokens[0]);
+    // the token request carried the verifier whose challenge was sent, and the exact redirect_uri
+    const token = server.tokenRequests()[0];
+    expect(token?.form.get('grant_type')).toBe('authorization_code');
+    expect(token?.form.get('client_id')).toBe('spa');
+    expect(token?.form.get('client_secret')).toBeNull();
+  });
+
+  it('removes the OAuth parameters from the address bar and stores no token anywhere', async () => {
+    const { result } = await loginFlow();
+    await result;
+    expect(window.location.href).toBe(`${APP}/callback`);
+    const persisted = persistedState();
+    for (const t of [...server.issued.accessTokens, ...server.issued.refreshTokens, ...server.issued.idTokens]) {
+      expect(persisted).not.toContain(t);
+    }
+    expect(window.sessionStorage.length).toBe(0); // the transaction is consumed
+  });
+
+  it('calls init() once per page: a second call returns the same promise', async () => {
+    const { next, result } = await loginFlow();
+    expect(next.init()).toBe(result);
+    await result;
+    expect(server.tokenRequests()).toHaveLength(1);
+  });
+
+  it('needs no discovery round trip on the callback page', async () => {
+    const { result } = await loginFlow();
+    const before = server.requests.length;
+    await result;
+    const paths = server.requests.slice(before).map((r) => r.url.pathname);
+    expect(paths).not.toContain('/.well-known/openid-configuration');
+    expect(paths).toContain('/token');
+  });
+
+  it('sends prompt, login_hint, acr_values, max_age and extra parameters, but never lets them override protocol ones', async () => {
+    const nav = captureNavigation();
+    await client().login({ prompt: 'login', loginHint: 'a@b.c', acrValues: 'urn:mfa', maxAge: 0, extraParams: { ui_locales: 'de', state: 'evil', code_challenge_method: 'plain' } });
+    const p = new URL(nav.last() ?? '').searchParams;
+    expect(p.get('prompt')).toBe('login');
+    expect(p.get('login_hint')).toBe('a@b.c');
+    expect(p.get('acr_values')).toBe('urn:mfa');
+    expect(p.get('max_age')).toBe('0');
+    expect(p.get('ui_locales')).toBe('de');
+    expect(p.get('state')).not.toBe('evil');
+    expect(p.getAll('code_challenge_method')).toEqual(['S256']);
+  });
+
+  it('uses PAR when the server advertises it: only client_id and request_uri in the browser', async () => {
+    server.metadata.pushed_authorization_request_endpoint = `${server.issuer}/par`;
+    const nav = captureNavigation();
+    await client().login();
+    const url = new URL(nav.last() ?? '');
+    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    const par = server.requests.find((r) => r.url.pathname === '/par');
+    expect(par?.form.get('code_challenge_method')).toBe('S256');
+  });
+
+  it('sends resource indicators on the authorization and token requests', async () => {
+    const { authorizeUrl, result } = await loginFlow({ resource: ['https://api.example.com'] });
+    await result;
+    expect(authorizeUrl.searchParams.getAll('resource')).toEqual(['https://api.example.com']);
+    expect(server.tokenRequests()[0]?.form.getAll('resource')).toEqual(['https://api.example.com']);
+  });
+
+  it('refuses a returnTo that leaves the origin', async () => {
+    const nav = captureNavigation();
+    for (const bad of ['https://evil.example/', '//evil.example/x', 'javascript:alert(1)', '/\\evil.example', 'http://app.example.com/']) {
+      await expectCode(client().login({ returnTo: bad }), 'invalid_config');
+    }
+    expect(nav.all).toHaveLength(0);
+  });
+
+  it('resolves { authenticated: false } on a page that is not a callback', async () => {
+    await expect(client().init()).resolves.toEqual({ authenticated: false });
+    await expectCode(client().getAccessToken(), 'login_required');
+  });
+});
+
+describe('callback validation', () => {
+  it('rejects a missing state without calling the token endpoint', async () => {
+    landOn(`${APP}/callback?code=abc`);
+    await expectCode(client().init(), 'invalid_state');
+    expect(server.tokenRequests()).toHaveLength(0);
+  });
+
+  it('rejects an unknown state', async () => {
+    const nav = captureNavigation();
+    await client().login();
+    const cb = new URL(server.authorize(nav.last() ?? ''));
+    cb.searchParams.set('state', 'x'.repeat(43));
+    landOn(cb.href);
+    await expectCode(client().init(), 'invalid_state');
+    expect(server.tokenRequests()).toHaveLength(0);
+  });
+
+  it('rejects a replayed callback URL', async () => {
+    const nav = captureNavigation();
+    await client().login();
+    const cb = server.authorize(nav.last() ?? '');
+    landOn(cb);
+    await client().init();
+    landOn(cb);
+    await expectCode(client().init(), 'invalid_state');
+    expect(server.tokenRequests()).toHaveLength(1);
+  });
+
+  it('rejects a transaction older than 10 minutes', async () => {
+    const nav = captureNavigation();
+    await client().login();
+    const key = window.sessionStorage.key(0) ?? '';
+    const tx = JSON.parse(window.sessionStorage.getItem(key) ?? '{}') as { createdAt: number };
+    tx.createdAt -= 11 * 60_000;
+    window.sessionStorage.setItem(key, JSON.stringify(tx));
+    landOn(server.authorize(nav.last() ?? ''));
+    await expectCode(client().init(), 'invalid_state');
+    expect(server.tokenRequests()).toHaveLength(0);
+    expect(window.sessionStorage.length).toBe(0);
+  });
+
+  it('rejects a wrong iss (RFC 9207) and a missing one when the server advertises it', async () => {
+    const { result } = await loginFlow({}, { iss: 'https://evil.example' });
+    await expectCode(result, 'invalid_response');
+    resetPage();
+    const nav = captureNavigation();
+    await client().login();
+    const cb = new URL(server.authorize(nav.last() ?? ''));
+    cb.searchParams.delete('iss');
+    landOn(cb.href);
+    await expectCode(client().init(), 'invalid_response');
+    expect(server.tokenRequests()).toHaveLength(0);
+  });
+
+  it('turns an error response with a valid state into oauth_error and consumes the state', async () => {
+    const nav = captureNavigation();
+    await client().login();
+    const state = new URL(nav.last() ?? '').searchParams.get('state') ?? '';
+    landOn(`${APP}/callback?error=access_denied&error_description=no&state=${state}&iss=${encodeURIComponent(server.issuer)}`);
+    const err = await expectCode(client().init(), 'oauth_error');
+    expect(err.error).toBe('access_denied');
+    expect(window.location.search).toBe('');
+    expect(window.sessionStorage.length).toBe(0);
+  });
+
+  it('ignores an error response whose state is unknown', async () => {
+    landOn(`${APP}/callback?error=access_denied&state=forged`);
+    await expectCode(client().init(), 'invalid_state');
+  });
+});
+
+describe('token response validation', () => {
+  const cases: Array<[string, (s: FakeServer) => void]> = [
+    ['no access_token', (s) => (s.tokenHook = (b) => ({ ...b, access_token: undefined }))],
+    ['empty access_token', (s) => (s.tokenHook = (b) => ({ ...b, access_token: '' }))],
+    ['access_token with spaces', (s) => (s.tokenHook = (b) => ({ ...b, access_token: 'a b' }))],
+    ['DPoP token_type in Bearer mode', (s) => (s.tokenHook = (b) => ({ ...b, token_type: 'DPoP' }))],
+    ['unknown token_type', (s) => (s.tokenHook = (b) => ({ ...b, token_type: 'mac' }))],
+    ['negative expires_in', (s) => (s.expiresIn = -5)],
+    ['string expires_in', (s) => (s.expiresIn = 'soon')],
+    ['no id_token', (s) => (s.tokenHook = (b) => ({ ...b, id_token: undefined }))],
+    ['non-JSON body', (s) => (s.tokenHook = () => new Response('<html>', { status: 200, headers: { 'content-type': 'text/html' } }))],
+    ['5xx', (s) => (s.tokenHook = () => new Response('down', { status: 503 }))],
+    ['huge body', (s) => (s.tokenHook = () => new Response('x'.repeat(2 << 20), { status: 200, headers: { 'content-type': 'application/json' } }))],
+  ];
+  for (const [name, setup] of cases) {
+    it(`rejects ${name} and installs nothing`, async () => {
+      setup(server);
+      const { next, result } = await loginFlow();
+      await expectCode(result, 'invalid_response');
+      expect(next.isAuthenticated).toBe(false);
+      expect(window.sessionStorage.length).toBe(0);
+    });
+  }
+
+  it('clamps an absurd expires_in so no timer overflows', async () => {
+    server.expiresIn = 1e12;
+    const { next, result } = await loginFlow();
+    await result;
+    expect(next.expiresAt).toBeLessThanOrEqual(Date.now() + 86_400_000);
+  });
+
+  it('turns a token-endpoint OAuth error into oauth_error', async () => {
+    server.tokenHook = () => new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'bad code' }), { status: 400, headers: { 'content-type': 'application/json' } });
+    const { result } = await loginFlow();
+    const err = await expectCode(result, 'oauth_error');
+    expect(err.error).toBe('invalid_grant');
+  });
+
+  it('reports an unreachable server as network_error', async () => {
+    server.override.set('/token', () => Promise.reject(new TypeError('Failed to fetch')));
+    const { result } = await loginFlow();
+    await expectCode(result, 'network_error');
+  });
+});
