@@ -1,0 +1,111 @@
+/**
+ * One refresh for the whole origin: concurrent callers in a tab share one flight, tabs take a
+ * Web Lock, and the session is re-checked inside the lock, so a peer that already renewed (and
+ * broadcast its tokens) wins and a rotated refresh token is never presented twice.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
+ * @see https://w3c.github.io/web-locks/
+ * @module
+ */
+import { clampDelay } from './clock.js';
+
+/** Options for {@link createRefresher}. */
+export interface RefresherOptions {
+  /** Web Lock name shared by all tabs of this app, e.g. `spa-auth:refresh:<issuer>:<clientId>`. */
+  lockName: string;
+  /** navigator.locks, or null/undefined when unavailable (then only in-tab single flight; the client disables cross-tab token sharing in that case so no refresh token is ever used twice). */
+  locks?: { request: LockManager['request'] } | null;
+  /** Session version: increments whenever tokens are installed (here or adopted from another tab) or cleared. */
+  version: () => number;
+  /** True when the current tokens need renewal (expired or within leeway). */
+  needsRefresh: () => boolean;
+  /** Performs the network refresh and installs (+ broadcasts) the result. Runs inside the lock. */
+  run: () => Promise<void>;
+  /** After waiting for a lock another tab held, how long to wait for that tab's broadcast tokens to arrive before refreshing ourselves. Default 1000 ms. */
+  peerWaitMs?: number;
+}
+
+/** The handle returned by {@link createRefresher}. */
+export interface Refresher {
+  /** Renew. Concurrent calls in the tab share one promise. force=true renews even if !needsRefresh(), but never if version() changed since the call started (someone else already renewed). */
+  refresh(force?: boolean): Promise<void>;
+  /** The client calls this whenever version() changes, to wake a tab waiting for a peer's broadcast. */
+  changed(): void;
+}
+
+interface Flight {
+  v: number;
+  force: boolean;
+  p: Promise<void>;
+}
+
+/**
+ * Creates the refresh coordinator.
+ *
+ * A call joins the running flight when that flight started at the current `version()` and is
+ * at least as strong (a forced call never joins an unforced flight, whose re-check might skip
+ * the renewal); otherwise it starts a new flight queued behind the running one, so two
+ * `run()`s never overlap in a tab. A flight checks, in order: `version()` changed since it
+ * started → done; not forced and `!needsRefresh()` → done; else `run()`. Under a Web Lock this
+ * check happens inside the lock; when another tab held the lock, the flight first waits up to
+ * `peerWaitMs` for {@link Refresher.changed} (the peer's broadcast tokens).
+ *
+ * @example
+ * ```ts
+ * const r = createRefresher({ lockName, locks: navigator.locks?.request ? navigator.locks : null,
+ *   version: () => gen, needsRefresh: () => expiresAt - now() < leeway, run: refreshAndInstall });
+ * await r.refresh(); // ...and call r.changed() whenever gen changes
+ * ```
+ */
+export function createRefresher(o: RefresherOptions): Refresher {
+  const { lockName, locks, version, needsRefresh, run } = o;
+  const peerWait = o.peerWaitMs ?? 1000;
+  const waiters = new Set<() => void>();
+  let flight: Flight | undefined;
+
+  /** Resolves on the next changed() or after peerWait, whichever comes first. */
+  const waitForPeer = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, clampDelay(peerWait));
+      waiters.add(done);
+    });
+
+  const renew = async (v0: number, force: boolean) => {
+    if (version() === v0 && (force || needsRefresh())) await run();
+  };
+
+  const fly = async (v0: number, force: boolean, prev: Promise<void> | undefined) => {
+    await prev?.catch(() => {});
+    if (!locks) return renew(v0, force);
+    const got = await locks.request(lockName, { ifAvailable: true }, async (lock) => {
+      if (lock) await renew(v0, force);
+      return !!lock;
+    });
+    if (got) return;
+    await locks.request(lockName, async () => {
+      if (version() === v0) await waitForPeer();
+      await renew(v0, force);
+    });
+  };
+
+  return {
+    refresh(force = false) {
+      const v = version();
+      if (flight && flight.v === v && (flight.force || !force)) return flight.p;
+      const f: Flight = { v, force, p: Promise.resolve() };
+      // Clear inside the flight, before its promise settles: nobody can join a settled flight.
+      f.p = fly(v, force, flight?.p).finally(() => {
+        if (flight === f) flight = undefined;
+      });
+      return (flight = f).p;
+    },
+    changed() {
+      for (const w of [...waiters]) w();
+    },
+  };
+}

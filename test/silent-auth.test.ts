@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { postSilentResponse, silentAuthorize, SILENT_MESSAGE } from '../src/silent-auth.js';
+import { authError, isAuthError } from '../src/errors.js';
+
+const AS_URL = 'https://id.example.com/authorize?client_id=spa&prompt=none&state=s1';
+const ORIGIN = 'https://app.example.com';
+
+/**
+ * happy-dom does not load iframe pages, so the iframe has no window: give every new iframe a
+ * stand-in `contentWindow` that the tests use as the message source.
+ */
+function stubFrameWindow() {
+  const frameWindow = { name: 'frame' } as unknown as Window;
+  const create = document.createElement.bind(document);
+  vi.spyOn(document, 'createElement').mockImplementation(((tag: string, opts?: ElementCreationOptions) => {
+    const el = create(tag, opts);
+    if (tag === 'iframe') Object.defineProperty(el, 'contentWindow', { get: () => frameWindow });
+    return el;
+  }) as typeof document.createElement);
+  return frameWindow;
+}
+
+const post = (data: unknown, origin: string, source: unknown) =>
+  window.dispatchEvent(new MessageEvent('message', { data, origin, source: source as Window }));
+
+const iframes = () => document.querySelectorAll('iframe');
+
+/** Settles or not, without waiting: 'pending' if still open. */
+async function state<T>(p: Promise<T>) {
+  const marker = Symbol('pending');
+  const r = await Promise.race([p.then((v) => ({ v }), (e: unknown) => ({ e })), Promise.resolve(marker)]);
+  return r === marker ? 'pending' : r;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+  document.body.replaceChildren();
+});
+
+describe('silentAuthorize', () => {
+  it('loads the URL in a hidden iframe and resolves the params the redirect page posts', async () => {
+    const frame = stubFrameWindow();
+    const added = vi.spyOn(window, 'addEventListener');
+    const removed = vi.spyOn(window, 'removeEventListener');
+    const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000 });
+    const [iframe] = iframes();
+    expect(iframe?.getAttribute('src')).toBe(AS_URL);
+    expect(iframe?.hidden).toBe(true);
+    post({ type: SILENT_MESSAGE, search: '?code=c1&state=s1&iss=https%3A%2F%2Fid.example.com' }, ORIGIN, frame);
+    const params = await p;
+    expect(Object.fromEntries(params)).toEqual({ code: 'c1', state: 's1', iss: 'https://id.example.com' });
+    expect(iframes()).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+    const listener = added.mock.calls.find((c) => c[0] === 'message')?.[1];
+    expect(listener).toBeTypeOf('function');
+    expect(removed).toHaveBeenCalledWith('message', listener);
+  });
+
+  it('ignores messages from the wrong origin, the wrong source, or with the wrong shape', async () => {
+    const frame = stubFrameWindow();
+    const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000 });
+    const good = { type: SILENT_MESSAGE, search: '?code=c1&state=s1' };
+    post(good, 'https://evil.example.com', frame);
+    post(good, 'https://app.example.com:8443', frame);
+    post(good, 'null', frame);
+    post(good, ORIGIN, window); // right origin, another window (e.g. the page itself)
+    post(good, ORIGIN, null);
+    for (const data of [null, undefined, 'string', 42, [], {}, { type: 'other', search: '?code=x' }, { type: SILENT_MESSAGE }, { type: SILENT_MESSAGE, search: 5 }]) {
+      post(data, ORIGIN, frame);
+    }
+    expect(await state(p)).toBe('pending');
+    expect(iframes()).toHaveLength(1);
+    post(good, ORIGIN, frame);
+    expect(Object.fromEntries(await p)).toEqual({ code: 'c1', state: 's1' });
+  });
+
+  it('rejects with timeout after timeoutMs and removes the iframe', async () => {
+    stubFrameWindow();
+    const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 5000 });
+    const settled = state(p);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(await settled).toBe('pending');
+    expect(iframes()).toHaveLength(1);
+    const caught = p.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1);
+    const err = await caught;
+    expect(isAuthError(err) && err.code).toBe('timeout');
+    expect(iframes()).toHaveLength(0);
+  });
+
+  it('rejects on abort and removes the iframe; a message afterwards does nothing', async () => {
+    const frame = stubFrameWindow();
+    const ac = new AbortController();
+    const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000, signal: ac.signal });
+    expect(iframes()).toHaveLength(1);
+    ac.abort();
+    const err = await p.catch((e: unknown) => e);
+    expect(isAuthError(err) && err.code).toBe('timeout');
+    expect(iframes()).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+    post({ type: SILENT_MESSAGE, search: '?code=c1&state=s1' }, ORIGIN, frame);
+  });
+
+  it('passes an AuthError abort reason through, and never starts when already aborted', async () => {
+    stubFrameWindow();
+    const reason = authError('login_required', 'stopped');
+    const ac = new AbortController();
+    ac.abort(reason);
+    await expect(silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000, signal: ac.signal })).rejects.toBe(reason);
+    expect(document.createElement).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['javascript:alert(1)', ORIGIN],
+    ['data:text/html,<script>1</script>', ORIGIN],
+    ['blob:https://app.example.com/x', ORIGIN],
+    ['/relative', ORIGIN],
+    [AS_URL, '*'],
+    [AS_URL, 'https://app.example.com/silent'],
+    [AS_URL, 'javascript:x'],
+  ])('refuses url %s / redirectOrigin %s with invalid_config', async (url, redirectOrigin) => {
+    stubFrameWindow();
+    const err = await silentAuthorize({ url, redirectOrigin, timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(isAuthError(err) && err.code).toBe('invalid_config');
+    expect(iframes()).toHaveLength(0);
+  });
+});
+
+describe('postSilentResponse', () => {
+  function fakeFrame(search: string, framed = true) {
+    const parent = { postMessage: vi.fn() };
+    const win = { location: { search, origin: ORIGIN }, postMessage: vi.fn() };
+    const self = Object.assign(win, { parent: framed ? parent : win }) as unknown as Window;
+    return { win: self, parent, own: win.postMessage };
+  }
+
+  it.each(['?code=c1&state=s1', '?error=login_required&state=s1&iss=x'])('posts %s to the parent with the exact origin', (search) => {
+    const { win, parent } = fakeFrame(search);
+    expect(postSilentResponse(win)).toBe(true);
+    expect(parent.postMessage).toHaveBeenCalledExactlyOnceWith({ type: SILENT_MESSAGE, search }, ORIGIN);
+  });
+
+  it.each(['', '?foo=1', '?code=c1', '?state=s1', '?error=x'])('does not post without a callback in the query (%s)', (search) => {
+    const { win, parent } = fakeFrame(search);
+    expect(postSilentResponse(win)).toBe(false);
+    expect(parent.postMessage).not.toHaveBeenCalled();
+  });
+
+  it('does not post when not framed', () => {
+    const { win, own } = fakeFrame('?code=c1&state=s1', false);
+    expect(postSilentResponse(win)).toBe(false);
+    expect(own).not.toHaveBeenCalled();
+    expect(postSilentResponse()).toBe(false); // the test page itself is top-level
+  });
+});
