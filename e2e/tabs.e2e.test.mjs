@@ -1,0 +1,91 @@
+// Several tabs of the same app (the ES-module page and the script-tag page share the origin):
+// a new tab gets the session from a live one without any request to the provider, refreshes
+// are shared and never replay a rotated-out refresh token, and logout reaches every tab.
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { startStack } from '../demo/stack.mjs';
+import { confirmLogout, launchBrowser, login, openContext } from './browser.mjs';
+import { collectBrowserState, findLeaks, issuedSecrets } from './leaks.mjs';
+
+let stack;
+let browser;
+let session;
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+});
+afterAll(async () => {
+  await Promise.all([browser?.close(), stack?.stop()]);
+});
+afterEach(async () => {
+  await session?.close();
+  session = undefined;
+});
+
+const settled = (page) => page.locator('body:not([data-state="loading"])').waitFor();
+const refreshes = () => stack.provider.requests.filter((r) => r.grantType === 'refresh_token');
+
+/** Tab A signs in on the ES-module page; tab B opens the script-tag page afterwards. */
+async function twoTabs(user) {
+  const appOrigin = stack.pages.url;
+  session = await openContext(browser, { appOrigin });
+  const a = await session.newPage();
+  await a.goto(`${appOrigin}/`);
+  await settled(a);
+  await a.click('#login');
+  await login(a, { appOrigin, user });
+  await a.locator('#status[data-state="signed-in"]').waitFor();
+  const mark = stack.provider.requests.length;
+  const b = await session.newPage();
+  await b.goto(`${appOrigin}/static.html`);
+  await settled(b);
+  return { a, b, appOrigin, providerRequestsDuringHandoff: stack.provider.requests.slice(mark) };
+}
+
+test('a new tab gets the session from a live tab, without asking the provider', async () => {
+  const { b, providerRequestsDuringHandoff } = await twoTabs('tina');
+  expect(await b.getAttribute('#status', 'data-state')).toBe('signed-in');
+  expect(await b.getAttribute('#user', 'data-sub')).toBe('tina');
+  expect(providerRequestsDuringHandoff.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  await b.click('#call-api');
+  await b.locator('#api-result[data-state="done"]').waitFor();
+  expect(await b.getAttribute('#api-result', 'data-status')).toBe('200');
+  expect(findLeaks(await collectBrowserState(b), issuedSecrets(stack.provider))).toEqual([]);
+  expect(session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+});
+
+test('refreshes in two tabs at once never present a rotated-out refresh token', async () => {
+  const { a, b } = await twoTabs('uma');
+  const mark = refreshes().length;
+  await Promise.all([a.click('#refresh'), b.click('#refresh')]);
+  await a.locator('#log li[data-event="tokenRefreshed"]').first().waitFor();
+  await b.locator('#log li[data-event="tokenRefreshed"]').first().waitFor();
+  await a.waitForTimeout(300); // let any second refresh land
+  const done = refreshes().slice(mark);
+  expect(done.length).toBeGreaterThan(0);
+  expect(done.map((r) => r.status)).toEqual(done.map(() => 200));
+  const presented = refreshes().map((r) => r.refreshTokenHash);
+  expect(new Set(presented).size).toBe(presented.length); // no refresh token used twice
+  for (const page of [a, b]) {
+    expect(await page.getAttribute('#status', 'data-state')).toBe('signed-in');
+    expect(await page.locator('#log li[data-event="sessionExpired"]').count()).toBe(0);
+  }
+  // both tabs still work with the API after the rotation
+  for (const page of [a, b]) {
+    await page.click('#call-api');
+    await page.locator('#api-result[data-state="done"]').waitFor();
+    expect(await page.getAttribute('#api-result', 'data-status')).toBe('200');
+  }
+  expect(session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+});
+
+test('logout in one tab signs the other tab out', async () => {
+  const { a, b, appOrigin } = await twoTabs('vera');
+  await a.click('#logout');
+  await confirmLogout(a, { appOrigin });
+  await b.locator('#status[data-state="signed-out"]').waitFor();
+  expect(await b.locator('#log li[data-event="loggedOut"]').count()).toBe(1);
+  expect(await b.textContent('#user')).toBe('—');
+  expect(findLeaks(await collectBrowserState(b), issuedSecrets(stack.provider))).toEqual([]);
+  const failedAccessTokenRevocation = (c) => c.url?.endsWith('/token/revocation') && /status of 400/.test(c.text);
+  expect(session.appProblems({ allowConsole: failedAccessTokenRevocation })).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+});
