@@ -1,0 +1,121 @@
+/**
+ * `auth.fetch`: a drop-in `fetch` that attaches the access token only to allowlisted origins,
+ * and reads the resource server's `WWW-Authenticate` challenge to refresh once, retry once
+ * with a DPoP nonce, or report step-up and scope errors as events.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1 (Bearer error codes)
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3 (step-up authentication)
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-9 (resource server nonces)
+ * @module
+ */
+import type { AuthEvents } from './types.js';
+import type { DPoPSession } from './dpop.js';
+import { isAuthError } from './errors.js';
+import { parseChallenges } from './www-authenticate.js';
+
+/** What {@link createAuthFetch} needs from the client: a token source, not the client itself. */
+export interface AuthFetchOptions {
+  /** Normalized origins (`'https://api.example.com'`), compared exactly with the request URL's `origin`. */
+  apiOrigins: readonly string[];
+  /** The current access token; rejects with `AuthError('login_required')` when there is no session. */
+  getAccessToken: (o?: { forceRefresh?: boolean }) => Promise<string>;
+  /** The DPoP session in DPoP mode, else `undefined`. */
+  dpop: () => DPoPSession | undefined;
+  /** The underlying fetch. */
+  fetch: typeof fetch;
+  /** Reports step-up and scope challenges. */
+  emit: <K extends 'stepUpRequired' | 'insufficientScope'>(event: K, payload: AuthEvents[K]) => void;
+  /** The base for relative URLs (`document.baseURI`). */
+  baseUrl: () => string;
+}
+
+// acr_values, scope: printable ASCII, short. Anything else is dropped from the event.
+const TEXT = /^[\x20-\x7e]{1,256}$/;
+
+/**
+ * Makes `auth.fetch`: same signature and semantics as `fetch` (string, `URL` or `Request`
+ * input; `init` merged as `new Request(input, init)` does; `AbortSignal` honoured; HTTP error
+ * statuses resolve).
+ *
+ * - The URL is resolved once against `baseUrl()` and that same URL is what is requested.
+ * - Origin not in `apiOrigins` (exact scheme, host and port): `fetch(input, init)` untouched, no token.
+ * - Allowlisted origin, request already has an `Authorization` header: sent as is, no token,
+ *   no retry.
+ * - Otherwise `Authorization: Bearer <token>` (DPoP mode: `DPoP <token>` plus a `DPoP` proof)
+ *   is attached. No session: rejects with `login_required` and sends nothing.
+ * - Token-bearing requests use `redirect: 'manual'` (or `'error'` when the caller asked for it),
+ *   so a token or proof never follows a redirect: a redirect resolves as the opaque-redirect
+ *   response (`type: 'opaqueredirect'`, status 0), as is.
+ * - On a 401 `invalid_token`: a newer token (forced refresh when the current one is the one
+ *   just sent) and one retry with the same body. On a 401 `use_dpop_nonce` carrying a
+ *   `DPoP-Nonce` (DPoP mode): one retry with a fresh proof. Never more than one retry. If the
+ *   refresh fails with `login_required` that rejects; any other refresh failure resolves with
+ *   the 401.
+ * - `insufficient_user_authentication` emits `stepUpRequired` and `insufficient_scope` emits
+ *   `insufficientScope`, with validated `acr_values`, `max_age` and `scope`; the response is
+ *   returned, nothing is refreshed.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.9 (tokens only to the right server)
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @example
+ * ```ts
+ * const authFetch = createAuthFetch({ apiOrigins: ['https://api.example.com'], getAccessToken, dpop: () => undefined,
+ *   fetch: globalThis.fetch, emit, baseUrl: () => document.baseURI });
+ * const res = await authFetch('https://api.example.com/me');
+ * ```
+ */
+export function createAuthFetch(o: AuthFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const href = (input as { url?: unknown }).url;
+    const url = new URL(typeof href === 'string' ? href : String(input), o.baseUrl());
+    // Exact origin, and an http(s) URL with no userinfo (a blob: URL has its creator's origin).
+    if (!o.apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return o.fetch(input, init);
+    // A Request keeps the body replayable (clone() per attempt); its URL is the one just checked.
+    const base = new Request(typeof href === 'string' ? (input as Request) : url, init);
+    if (base.headers.has('authorization')) return o.fetch(base);
+    const dpop = o.dpop();
+    const send = (token: string, last?: boolean): Promise<Response> => {
+      const req = last ? base : base.clone();
+      const redirect = req.redirect === 'error' ? 'error' : 'manual';
+      if (dpop) return dpop.send(token, url, { method: req.method, headers: req.headers, redirect }, (_u, i) => o.fetch(new Request(req, i)));
+      const headers = new Headers(req.headers);
+      headers.set('authorization', `Bearer ${token}`);
+      return o.fetch(new Request(req, { headers, redirect }));
+    };
+    const challenge = (res: Response) => {
+      if (res.status !== 401 && res.status !== 403) return undefined;
+      // The first Bearer or DPoP challenge that carries an error.
+      return parseChallenges(res.headers.get('www-authenticate')).find((c) => /^(bearer|dpop)$/.test(c.scheme) && c.params.error)?.params;
+    };
+    let token = await o.getAccessToken();
+    let res = await send(token);
+    let params = challenge(res);
+    const error = res.status === 401 ? params?.error : undefined;
+    if (error === 'invalid_token' || (error === 'use_dpop_nonce' && dpop && res.headers.has('dpop-nonce'))) {
+      if (error === 'invalid_token') {
+        try {
+          const sent = token;
+          token = await o.getAccessToken();
+          if (token === sent) token = await o.getAccessToken({ forceRefresh: true });
+        } catch (err) {
+          if (isAuthError(err) && err.code === 'login_required') throw err;
+          return res;
+        }
+      }
+      void res.body?.cancel().catch(() => {});
+      res = await send(token, true);
+      params = challenge(res);
+    }
+    if (params?.error === 'insufficient_user_authentication') {
+      const maxAge = params.max_age;
+      o.emit('stepUpRequired', {
+        url: url.href,
+        ...(TEXT.test(params.acr_values ?? '') && { acrValues: params.acr_values! }),
+        ...(/^\d{1,9}$/.test(maxAge ?? '') && { maxAge: Number(maxAge) }),
+      });
+    } else if (params?.error === 'insufficient_scope') {
+      o.emit('insufficientScope', { url: url.href, ...(TEXT.test(params.scope ?? '') && { scope: params.scope! }) });
+    }
+    return res;
+  };
+}

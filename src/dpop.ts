@@ -1,0 +1,90 @@
+/**
+ * DPoP (RFC 9449): one non-extractable key pair per session, an oauth4webapi `DPoPHandle` for
+ * the authorization server requests, and proof-carrying resource requests that share the
+ * handle's per-origin nonce cache.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9449
+ * @module
+ */
+import * as oauth from 'oauth4webapi';
+import { authError, toAuthError } from './errors.js';
+
+/** A DPoP key pair and what signs with it. Create it with {@link createDPoPSession}. */
+export interface DPoPSession {
+  /** The key pair; the private key is non-extractable. Structured-cloneable, e.g. to hand to another tab. */
+  readonly keys: CryptoKeyPair;
+  /** For oauth4webapi's token, refresh, revocation and PAR requests (`{ DPoP: handle }`); shares the nonce cache with {@link DPoPSession.send}. */
+  readonly handle: oauth.DPoPHandle;
+  /**
+   * Sends a resource request with `Authorization: DPoP <accessToken>` and a fresh `DPoP` proof
+   * (`htm`, `htu`, `iat`, `jti`, `ath`, and `nonce` when one is known for the URL's origin),
+   * and remembers a valid `DPoP-Nonce` the response carries. `init` is used as given (body,
+   * credentials, signal, ...), except that the method is upper-cased (it is the proof's `htm`)
+   * and redirects are not followed: `redirect` is `'manual'` unless `init` says `'error'`,
+   * because browsers keep the `DPoP` header on a cross-origin redirect.
+   * Resolves with the real response, untouched; a failed fetch rejects as `fetchImpl` did.
+   * Plain `http:` is allowed for loopback hosts only; any other non-`https:` URL rejects
+   * with `invalid_config`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+   */
+  send(accessToken: string, url: URL, init: RequestInit, fetchImpl: typeof fetch): Promise<Response>;
+}
+
+const LOOPBACK = /^(127(\.\d+){3}|\[::1\]|localhost)$/;
+// RFC 9449 §8.1: nonce = 1*NQCHAR; we also cap it at 1 KiB.
+const NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
+
+/**
+ * Makes a DPoP session from an existing key pair (e.g. received from another tab), or
+ * generates a non-extractable ES256 pair. A private key that is extractable, or anything that
+ * is not a usable key pair, is refused with `AuthError('invalid_config')`; so is a missing
+ * WebCrypto (insecure context).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-2 (key pair)
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-4 (proofs)
+ * @example
+ * ```ts
+ * const dpop = await createDPoPSession();
+ * const res = await dpop.send(accessToken, new URL('https://api.example.com/me'), {}, fetch);
+ * ```
+ */
+export async function createDPoPSession(keys?: CryptoKeyPair): Promise<DPoPSession> {
+  let handle: oauth.DPoPHandle;
+  try {
+    keys ??= await oauth.generateKeyPair('ES256');
+    if (keys.privateKey.extractable !== false) throw 0;
+    handle = oauth.DPoP({}, keys);
+  } catch {
+    throw authError('invalid_config', 'DPoP needs a key pair with a non-extractable private key, in a secure context');
+  }
+  return {
+    keys,
+    handle,
+    async send(accessToken, url, init, fetchImpl) {
+      let real: Response | undefined;
+      let sent = false;
+      const method = (init.method ?? 'GET').toUpperCase();
+      try {
+        // oauth4webapi computes the proof and caches the nonce; the real request is ours.
+        await oauth.protectedResourceRequest(accessToken, method, url, undefined, undefined, {
+          DPoP: handle,
+          [oauth.allowInsecureRequests]: url.protocol === 'http:' && LOOPBACK.test(url.hostname),
+          [oauth.customFetch]: async (_href, computed) => {
+            const headers = new Headers(init.headers);
+            for (const name of ['authorization', 'dpop']) headers.set(name, computed.headers[name]!);
+            sent = true;
+            real = await fetchImpl(url, { ...init, method, headers, redirect: init.redirect === 'error' ? 'error' : 'manual' });
+            const nonce = real.headers.get('dpop-nonce');
+            // A stand-in: only a valid nonce, never the server's WWW-Authenticate (its parser is O(n²)).
+            return new Response(null, { headers: nonce && NONCE.test(nonce) ? { 'dpop-nonce': nonce } : {} });
+          },
+        });
+      } catch (err) {
+        // Before sending: a forbidden scheme or an unusable key. After: fetch's own rejection.
+        throw sent ? err : toAuthError(err, 'invalid_config');
+      }
+      return real!;
+    },
+  };
+}
