@@ -77,11 +77,15 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   if (!Array.isArray(origins)) throw fail('apiOrigins', 'must be an array of origins');
   const apiOrigins = origins.map((o: unknown) => {
     const url = absoluteUrl(o, 'apiOrigins');
-    if (url.href !== url.origin + '/') throw fail('apiOrigins', 'must hold origins only (scheme, host, port)');
+    // Tokens never travel over plain http, except to a loopback host (development).
+    if (url.href !== url.origin + '/' || (url.protocol === 'http:' && !isLoopback(url))) {
+      throw fail('apiOrigins', 'must hold https origins only (scheme, host, port)');
+    }
     return url.origin;
   });
   const resource = options.resource === undefined ? [] : [options.resource].flat();
-  resource.forEach((r) => absoluteUrl(r, 'resource'));
+  // RFC 8707 §2: an absolute URI without a fragment.
+  for (const r of resource) if (!parseUrl(r)?.protocol || parseUrl(r)?.hash || typeof r !== 'string') throw fail('resource', 'must be absolute URIs without a fragment');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') throw fail('fetch', 'must be a function');
   return Object.freeze({
     issuer: str(options.issuer, 'issuer'),

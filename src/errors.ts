@@ -94,61 +94,28 @@ export const authError = (code: AuthErrorCode, message: string, details?: Constr
 /**
  * Translates anything thrown below the client (oauth4webapi, fetch, WebCrypto, aborts) into an
  * {@link AuthError}. The original error object is dropped: only its class name and, for
- * oauth4webapi, its `code` survive, as the `cause` string.
+ * oauth4webapi, its error code survive, in `message` and as the `cause` string. Neither can
+ * hold a secret; oauth4webapi's own messages and causes (which can quote whole token
+ * responses) never get through.
  *
  * @param fallback the code for failures that are not recognised (defaults to `invalid_response`)
  */
 export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_response'): AuthError {
   if (isAuthError(err)) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as {
-    name?: unknown;
-    code?: unknown;
-    error?: unknown;
-    error_description?: unknown;
-    message?: unknown;
-  };
-  const name = typeof e.name === 'string' ? e.name : 'Error';
-  const libCode = typeof e.code === 'string' ? e.code : undefined;
-  const cause = libCode ? `${name}: ${libCode}` : name;
-  // OAuth error responses: token endpoint (ResponseBodyError), authorization response
-  // (AuthorizationResponseError), resource challenge (WWWAuthenticateChallengeError).
-  if (typeof e.error === 'string' && (name === 'ResponseBodyError' || name === 'AuthorizationResponseError')) {
-    return authError('oauth_error', `The authorization server returned an error: ${clip(e.error)}`, {
-      error: e.error,
-      errorDescription: e.error_description,
-      cause,
-    });
+  const e = (err ?? {}) as { name?: unknown; code?: unknown; error?: unknown; error_description?: unknown };
+  const name = String(e.name);
+  const cause = typeof e.code === 'string' ? `${name}: ${e.code}` : name;
+  // OAuth error responses from the token endpoint or the authorization response.
+  if (typeof e.error === 'string' && /^(ResponseBody|AuthorizationResponse)Error$/.test(name)) {
+    return authError('oauth_error', `The server answered ${clip(e.error)}`, { error: e.error, errorDescription: e.error_description, cause });
   }
-  if (name === 'TimeoutError') return authError('timeout', 'The request to the authorization server timed out', { cause });
-  if (name === 'AbortError') return authError('timeout', 'The request was aborted', { cause });
-  // fetch() rejects with a TypeError when the network fails or CORS blocks the response.
-  if (name === 'TypeError' && !libCode) return authError('network_error', 'The authorization server could not be reached', { cause });
-  if (libCode === 'OAUTH_HTTP_REQUEST_FORBIDDEN' || libCode === 'OAUTH_REQUEST_PROTOCOL_FORBIDDEN') {
-    return authError('invalid_config', 'An endpoint uses a scheme that is not allowed (https is required)', { cause });
-  }
-  return authError(fallback, describe(libCode), { cause });
-}
-
-/** Fixed messages for oauth4webapi's error codes: never the library's message, which can quote values. */
-function describe(libCode: string | undefined): string {
-  switch (libCode) {
-    case 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED':
-      return 'The ID token is expired or not yet valid';
-    case 'OAUTH_JWT_CLAIM_COMPARISON_FAILED':
-      return 'An ID token claim (iss, aud, azp, nonce or auth_time) did not match';
-    case 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED':
-      return 'A response attribute (such as issuer or iss) did not match the expected value';
-    case 'OAUTH_KEY_SELECTION_FAILED':
-      return 'No usable key in the issuer JWKS verifies the ID token';
-    case 'OAUTH_RESPONSE_IS_NOT_JSON':
-    case 'OAUTH_PARSE_ERROR':
-      return 'The server response is not valid JSON';
-    case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
-      return 'The server response has an unexpected HTTP status';
-    case 'OAUTH_MISSING_SERVER_METADATA':
-    case 'OAUTH_INVALID_SERVER_METADATA':
-      return 'The authorization server metadata is missing a required value';
-    default:
-      return 'The server response failed validation';
-  }
+  const code: AuthErrorCode =
+    name === 'TimeoutError' || name === 'AbortError'
+      ? 'timeout'
+      : name === 'TypeError' && !e.code // fetch() rejects with a bare TypeError when the network fails
+        ? 'network_error'
+        : /FORBIDDEN/.test(cause) // oauth4webapi refused a non-https URL
+          ? 'invalid_config'
+          : fallback;
+  return authError(code, `Request failed: ${code} (${cause})`, { cause });
 }

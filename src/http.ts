@@ -50,7 +50,10 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
       const res = await (base ?? fetch)(url, { ...init, signal, referrerPolicy: 'no-referrer' } as RequestInit);
       if (res.type === 'opaqueredirect' || res.status < 200) return res;
       const body = NULL_BODY.has(res.status) ? null : await readCapped(res);
-      return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+      const headers = new Headers(res.headers);
+      // oauth4webapi's challenge parser is quadratic: an oversized header is dropped, not parsed.
+      if ((headers.get('www-authenticate')?.length ?? 0) > 8192) headers.delete('www-authenticate');
+      return new Response(body, { status: res.status, statusText: res.statusText, headers });
     } finally {
       done();
     }

@@ -1,50 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthClient, isAuthError, type AuthClient, type AuthClientOptions } from '../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AuthClientOptions } from '../src/index.js';
 import { APP, captureNavigation, landOn, persistedState, resetPage } from './helpers/browser.js';
-import { createFakeServer, type FakeServer } from './helpers/fake-server.js';
+import type { FakeServer } from './helpers/fake-server.js';
+import { expectCode, useFlow } from './helpers/flow.js';
 
+const flow = useFlow();
 let server: FakeServer;
-const clients: AuthClient[] = [];
-
-function client(extra: Partial<AuthClientOptions> = {}): AuthClient {
-  const c = createAuthClient({
-    issuer: server.issuer,
-    clientId: server.clientId,
-    redirectUri: `${APP}/callback`,
-    scope: 'openid profile offline_access',
-    postLogoutRedirectUri: `${APP}/`,
-    shareSessionAcrossTabs: false,
-    silentAuthorization: false,
-    fetch: server.fetch,
-    ...extra,
-  });
-  clients.push(c);
-  return c;
-}
-
-/** Runs login() in one "page" and lands on the callback in the next, as a browser would. */
-async function loginFlow(extra: Partial<AuthClientOptions> = {}, callbackExtra: Record<string, string> = {}) {
-  const nav = captureNavigation();
-  await client(extra).login({ returnTo: '/dashboard?tab=1' });
-  const authorizeUrl = nav.last();
-  if (!authorizeUrl) throw new Error('login() did not navigate');
-  landOn(server.authorize(authorizeUrl, callbackExtra));
-  const next = client(extra);
-  return { next, authorizeUrl: new URL(authorizeUrl), nav, result: next.init() };
-}
-
-async function expectCode(promise: Promise<unknown>, code: string) {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  expect(isAuthError(err), `expected AuthError ${code}, got ${String(err)}`).toBe(true);
-  expect((err as { code: string }).code).toBe(code);
-  return err as Error & { code: string; error?: string };
-}
-
-beforeEach(async () => {
-  resetPage();
-  server = await createFakeServer();
-});
-afterEach(() => clients.splice(0).forEach((c) => c.destroy()));
+beforeEach(() => (server = flow.server));
+const client = (extra: Partial<AuthClientOptions> = {}) => flow.client(extra);
+const loginFlow = (extra: Partial<AuthClientOptions> = {}, cb: Record<string, string> = {}) => flow.login(extra, cb);
 
 describe('login and callback', () => {
   it('completes Authorization Code + PKCE and exposes the user', async () => {

@@ -1,0 +1,154 @@
+/**
+ * Keeping the session alive: when to renew (scheduler), how (refresh-token grant, else silent
+ * authorization), one renewal per origin at a time (refresher), retries with backoff on
+ * transient failures, and the end of the session when the server says it is over.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 (refreshing an access token)
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
+ * @module
+ */
+import type { Now } from './clock.js';
+import type { Config } from './config.js';
+import type { DPoPSession } from './dpop.js';
+import type { Emitter } from './emitter.js';
+import { authError, toAuthError, type AuthError } from './errors.js';
+import type { Metadata, Protocol, TokenResult } from './protocol.js';
+import { createRefresher } from './refresh.js';
+import { createScheduler } from './scheduler.js';
+import type { Session, Tokens } from './session.js';
+import { silentAuthorize } from './silent-auth.js';
+import type { Transaction } from './transaction.js';
+import type { AuthEvents } from './types.js';
+
+/** Per-tab random lead before the due time, so tabs do not all wake at once. */
+const JITTER_MS = 5000;
+/** OAuth errors that say "try again later" rather than "this grant is over". */
+const TRANSIENT = /^(temporarily_unavailable|server_error|use_dpop_nonce)$/;
+
+export interface RenewalOptions {
+  config: Config;
+  now: Now;
+  protocol: Protocol;
+  session: Session;
+  events: Emitter<AuthEvents>;
+  dpop: () => DPoPSession | undefined;
+  toTokens: (r: TokenResult, base: Tokens | undefined) => Tokens;
+  install: (tokens: Tokens) => Promise<void>;
+  /** Exchanges a callback and installs the result (a new session when `base` is undefined). */
+  complete: (as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens) => Promise<void>;
+  /** Ends the session everywhere with this error. */
+  end: (error: AuthError) => void;
+  locks: { request: LockManager['request'] } | null | undefined;
+}
+
+export interface Renewal {
+  getAccessToken(force: boolean): Promise<string>;
+  /** Silent authorization in a hidden iframe; renews `base` or starts a new session. */
+  silent(base?: Tokens): Promise<void>;
+  start(): void;
+  stop(): void;
+  /** The session changed (installed, adopted, cleared). */
+  changed(): void;
+}
+
+/** True when the error means the grant is over (no retry can help). */
+export const isFatal = (e: AuthError): boolean => e.code === 'oauth_error' && !TRANSIENT.test(e.error ?? '');
+
+export function createRenewal(o: RenewalOptions): Renewal {
+  const { config, now, protocol, session } = o;
+
+  /** Renew at `leeway` before expiry, or at half-life for tokens shorter than twice the leeway. */
+  const dueAt = () => {
+    const t = session.get();
+    return t && t.expiresAt - Math.min(config.refreshLeewayMs, (t.expiresAt - t.issuedAt) / 2);
+  };
+  // The scheduler wakes up to JITTER_MS early; that wake-up must count as due.
+  const needsRefresh = () => {
+    const due = dueAt();
+    return due !== undefined && now() >= due - JITTER_MS;
+  };
+  const noSession = (error?: string) => authError('login_required', 'There is no session; call login()', error ? { error } : undefined);
+
+  const silent = async (base?: Tokens): Promise<void> => {
+    const as = await protocol.discover();
+    const tx: Transaction = {
+      ...protocol.secrets(),
+      issuer: config.issuer,
+      clientId: config.clientId,
+      redirectUri: config.silentRedirectUri,
+      metadata: {},
+      createdAt: now(),
+    };
+    const url = await protocol.authorizationUrl(as, { tx, redirectUri: config.silentRedirectUri, prompt: 'none' });
+    const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(config.silentRedirectUri).origin, timeoutMs: config.silentTimeoutMs });
+    await o.complete(as, tx, params, base);
+  };
+
+  /** One renewal, run inside the cross-tab lock. */
+  const run = async (): Promise<void> => {
+    const tokens = session.get();
+    if (!tokens) throw noSession();
+    const version = session.version();
+    try {
+      if (tokens.refreshToken) {
+        const as = await protocol.discover();
+        const result = await protocol.refresh(as, tokens.refreshToken, tokens.claims as never, o.dpop()?.handle);
+        // A response that lands after logout or after another tab's tokens were adopted is stale.
+        if (session.version() === version) await o.install(o.toTokens(result, tokens));
+      } else if (config.silentAuthorization) {
+        await silent(tokens);
+      } else if (now() >= tokens.expiresAt) {
+        throw authError('login_required', 'The session cannot be renewed without a refresh token');
+      }
+    } catch (err) {
+      const e = toAuthError(err);
+      if ((isFatal(e) || e.code === 'login_required') && session.version() === version) o.end(e);
+      throw e;
+    }
+  };
+
+  const refresher = createRefresher({
+    lockName: `spa-auth:refresh:${config.issuer}:${config.clientId}`,
+    locks: o.locks ?? null,
+    version: () => session.version(),
+    needsRefresh,
+    run,
+  });
+
+  /** Scheduled renewal. The scheduler retries a failure with full-jitter backoff; the app hears of each. */
+  const background = () => {
+    refresher.refresh(false).catch((err: unknown) => {
+      if (session.get()) o.events.emit('error', toAuthError(err));
+    });
+  };
+
+  const scheduler = createScheduler({ now, dueAt, onDue: background, jitterMs: JITTER_MS });
+
+  return {
+    async getAccessToken(force) {
+      if (!session.get()) throw noSession();
+      if (force || needsRefresh()) {
+        try {
+          await refresher.refresh(force);
+        } catch (err) {
+          const e = toAuthError(err);
+          const t = session.get();
+          if (!t) throw noSession(e.error);
+          // Keep using a still-valid token while the server is unreachable.
+          if (force || now() >= t.expiresAt) throw e;
+          o.events.emit('error', e);
+        }
+      }
+      const t = session.get();
+      if (!t) throw noSession();
+      return t.accessToken;
+    },
+    silent,
+    start: () => scheduler.start(),
+    stop: () => scheduler.stop(),
+    changed() {
+      refresher.changed();
+      scheduler.reschedule();
+    },
+  };
+}

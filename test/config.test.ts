@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError, createAuthClient, isAuthError, type AuthClientOptions } from '../src/index.js';
+
+const base: AuthClientOptions = { issuer: 'https://id.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb' };
+
+function configError(patch: Record<string, unknown>): AuthError {
+  try {
+    createAuthClient({ ...base, ...patch } as AuthClientOptions);
+  } catch (e) {
+    expect(isAuthError(e)).toBe(true);
+    return e as AuthError;
+  }
+  throw new Error(`accepted ${JSON.stringify(patch)}`);
+}
+
+describe('options', () => {
+  it('creates a client synchronously without any I/O', () => {
+    let calls = 0;
+    const auth = createAuthClient({ ...base, fetch: async () => (calls++, new Response()) });
+    expect(auth.isAuthenticated).toBe(false);
+    expect(auth.user).toBeUndefined();
+    expect(auth.expiresAt).toBeUndefined();
+    expect(calls).toBe(0);
+    auth.destroy();
+  });
+
+  const bad: Array<[string, Record<string, unknown>]> = [
+    ['issuer', { issuer: undefined }],
+    ['issuer', { issuer: 'not a url' }],
+    ['issuer', { issuer: 'http://id.example.com' }],
+    ['issuer', { issuer: 'javascript:alert(1)' }],
+    ['issuer', { issuer: 'https://id.example.com/?q=1' }],
+    ['clientId', { clientId: '' }],
+    ['clientId', { clientId: 42 }],
+    ['redirectUri', { redirectUri: '/callback' }],
+    ['redirectUri', { redirectUri: 'data:text/html,x' }],
+    ['postLogoutRedirectUri', { postLogoutRedirectUri: 'javascript:alert(1)' }],
+    ['silentRedirectUri', { silentRedirectUri: 'silent.html' }],
+    ['apiOrigins', { apiOrigins: 'https://api.example.com' }],
+    ['apiOrigins', { apiOrigins: ['https://api.example.com/v1'] }],
+    ['apiOrigins', { apiOrigins: ['*'] }],
+    ['apiOrigins', { apiOrigins: ['http://api.example.com'] }],
+    ['resource', { resource: 'api' }],
+    ['resource', { resource: ['https://api.example.com/#x'] }],
+    ['refreshLeeway', { refreshLeeway: -1 }],
+    ['refreshLeeway', { refreshLeeway: Number.NaN }],
+    ['clockTolerance', { clockTolerance: 3600 }],
+    ['dpop', { dpop: 'yes' }],
+    ['fetch', { fetch: 'fetch' }],
+    ['scope', { scope: '' }],
+  ];
+  for (const [option, patch] of bad) {
+    it(`refuses a bad ${option}: ${JSON.stringify(patch)}`, () => {
+      const err = configError(patch);
+      expect(err).toBeInstanceOf(AuthError);
+      expect(err.code).toBe('invalid_config');
+      expect(err.message).toContain(option);
+    });
+  }
+
+  it('does not mutate the caller options', () => {
+    const options = Object.freeze({ ...base, apiOrigins: Object.freeze(['https://api.example.com/']) });
+    expect(() => createAuthClient(options).destroy()).not.toThrow();
+  });
+});

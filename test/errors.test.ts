@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError, isAuthError } from '../src/index.js';
+import { toAuthError } from '../src/errors.js';
+import { useFlow } from './helpers/flow.js';
+
+const flow = useFlow();
+const SECRET = 'planted-secret-token-value-1234567890';
+
+/** Everything an app could print or send to an error tracker. */
+const surface = (e: unknown) => {
+  const err = e as Error & Record<string, unknown>;
+  return [String(err), err.message, err.stack, JSON.stringify(err), String(err.cause), JSON.stringify(Object.entries(err)), err.errorDescription].join('\n');
+};
+
+describe('AuthError', () => {
+  it('is an Error with a stable code and name', () => {
+    const e = new AuthError('timeout', 'x');
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('AuthError');
+    expect(isAuthError(e)).toBe(true);
+    expect(isAuthError(new Error('x'))).toBe(false);
+    expect(isAuthError(Object.assign(new Error('x'), { name: 'AuthError', code: 'timeout' }))).toBe(true);
+  });
+
+  it('drops the cause object of library errors (it holds whole token responses)', () => {
+    const libraryError = Object.assign(new Error(`bad response ${SECRET}`), { name: 'OperationProcessingError', code: 'OAUTH_INVALID_RESPONSE', cause: { body: { access_token: SECRET } } });
+    const e = toAuthError(libraryError);
+    expect(e.code).toBe('invalid_response');
+    expect(surface(e)).not.toContain(SECRET);
+  });
+
+  it('truncates and flattens error_description', () => {
+    const e = toAuthError(Object.assign(new Error('x'), { name: 'ResponseBodyError', error: 'invalid_grant', error_description: 'a\nb'.repeat(500) }));
+    expect(e.code).toBe('oauth_error');
+    expect(e.errorDescription?.length).toBeLessThanOrEqual(256);
+    expect(e.errorDescription).not.toContain('\n');
+  });
+});
+
+describe('no secret reaches an error', () => {
+  const hostile: Array<[string, () => void]> = [
+    ['a token response with a bad token_type', () => (flow.server.tokenHook = (b) => ({ ...b, access_token: SECRET, refresh_token: SECRET, token_type: 'weird' }))],
+    ['a token response with a bad ID token', () => (flow.server.tokenHook = (b) => ({ ...b, access_token: SECRET, id_token: `${SECRET}.${SECRET}.${SECRET}` }))],
+    ['an OAuth error that quotes the code', () => (flow.server.tokenHook = () => Response.json({ error: 'invalid_grant', error_description: 'code rejected' }, { status: 400 }))],
+  ];
+  for (const [name, setup] of hostile) {
+    it(name, async () => {
+      setup();
+      const { result, authorizeUrl } = await flow.login();
+      const err = await result.then(() => undefined, (e: unknown) => e);
+      expect(isAuthError(err)).toBe(true);
+      const text = surface(err);
+      expect(text).not.toContain(SECRET);
+      // nor the authorization code or the PKCE verifier
+      const code = flow.server.tokenRequests()[0]?.form.get('code') ?? 'none';
+      const verifier = flow.server.tokenRequests()[0]?.form.get('code_verifier') ?? 'none';
+      expect(text).not.toContain(code);
+      expect(text).not.toContain(verifier);
+      expect(text).not.toContain(authorizeUrl.searchParams.get('state'));
+    });
+  }
+});

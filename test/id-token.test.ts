@@ -1,0 +1,78 @@
+import { SignJWT, generateKeyPair } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { expectCode, useFlow } from './helpers/flow.js';
+
+const flow = useFlow();
+const now = () => Math.floor(Date.now() / 1000);
+const b64 = (v: unknown) => btoa(JSON.stringify(v)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+
+describe('ID token validation (OIDC Core 3.1.3.7)', () => {
+  const claimCases: Array<[string, (c: Record<string, unknown>) => Record<string, unknown>]> = [
+    ['a wrong iss', (c) => ({ ...c, iss: 'https://evil.example' })],
+    ['a wrong aud', (c) => ({ ...c, aud: 'someone-else' })],
+    ['an extra audience with a foreign azp', (c) => ({ ...c, aud: ['spa', 'other'], azp: 'other' })],
+    ['a wrong nonce', (c) => ({ ...c, nonce: 'forged' })],
+    ['no nonce', (c) => ({ ...c, nonce: undefined })],
+    ['an expired exp', (c) => ({ ...c, exp: now() - 120 })],
+    ['an iat in the future', (c) => ({ ...c, iat: now() + 3600 })],
+    ['an iat from before the login started', (c) => ({ ...c, iat: now() - 3600 })],
+    ['no sub', (c) => ({ ...c, sub: undefined })],
+    ['a sub with spaces', (c) => ({ ...c, sub: 'a b' })],
+  ];
+  for (const [name, hook] of claimCases) {
+    it(`rejects ${name}`, async () => {
+      flow.server.idTokenHook = hook;
+      const { next, result } = await flow.login();
+      await expectCode(result, 'invalid_response');
+      expect(next.isAuthenticated).toBe(false);
+    });
+  }
+
+  it('rejects alg none', async () => {
+    flow.server.idTokenSigner = (claims) => `${b64({ alg: 'none' })}.${b64(claims)}.`;
+    const { result } = await flow.login();
+    await expectCode(result, 'invalid_response');
+  });
+
+  it('rejects symmetric HS256 (even signed with a key the attacker chose)', async () => {
+    flow.server.metadata.id_token_signing_alg_values_supported = ['RS256', 'HS256'];
+    flow.server.idTokenSigner = (claims) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('k'.repeat(32)));
+    const { result } = await flow.login();
+    await expectCode(result, 'invalid_response');
+  });
+
+  it('rejects a signature made with a key that is not in the JWKS', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    flow.server.idTokenSigner = (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(privateKey);
+    const { result } = await flow.login();
+    await expectCode(result, 'invalid_response');
+  });
+
+  it('rejects a tampered payload', async () => {
+    const original = flow.server.idToken.bind(flow.server);
+    flow.server.idTokenSigner = undefined;
+    flow.server.idToken = async (claims) => {
+      const [h, , s] = (await original(claims)).split('.');
+      return `${h}.${b64({ ...claims, sub: 'mallory' })}.${s}`;
+    };
+    const { result } = await flow.login();
+    await expectCode(result, 'invalid_response');
+  });
+
+  it('checks auth_time against max_age', async () => {
+    flow.server.idTokenHook = (c) => ({ ...c, auth_time: now() - 3600 });
+    const nav = await import('./helpers/browser.js');
+    const capture = nav.captureNavigation();
+    await flow.client().login({ maxAge: 60 });
+    nav.landOn(flow.server.authorize(capture.last() ?? ''));
+    await expectCode(flow.client().init(), 'invalid_response');
+  });
+
+  it('accepts a token signed by the JWKS key, with claims within clockTolerance', async () => {
+    flow.server.idTokenHook = (c) => ({ ...c, iat: now() + 20, name: 'Alice' });
+    const { next, result } = await flow.login();
+    await expect(result).resolves.toMatchObject({ authenticated: true });
+    expect(next.user).toMatchObject({ sub: 'alice', name: 'Alice' });
+  });
+});
