@@ -19,7 +19,7 @@ import { consumeTransaction, saveTransaction, type Transaction } from './transac
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
-/** How long a new tab waits for a live tab to hand over the session. */
+/** How long a new tab waits for a signed-in tab to hand over the session. */
 const HANDOFF_MS = 500;
 const RESTORE_MARK = 'spa-auth.restore';
 
@@ -45,6 +45,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const events = createEmitter<AuthEvents>();
   const session = createSession();
   const ended = new Set<string>();
+  // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
+  const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
+  const presence = `spa-auth:tab:${config.issuer}:${config.clientId}:`;
+  let leave: (() => void) | undefined;
   let dpop: DPoPSession | undefined;
   let initPromise: Promise<InitResult> | undefined;
   let destroyed = false;
@@ -83,6 +87,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys);
     session.set(tokens);
     renewal.changed();
+    // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
+    if (locks && !leave) {
+      const held = new Promise<void>((resolve) => (leave = resolve));
+      void locks.request(presence + Math.random(), () => held);
+    }
     if (fresh) events.emit('authenticated', { user: tokens.claims });
     else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
     if (publish) sync.publish(tokens, publish);
@@ -95,6 +104,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     session.clear();
     dpop = undefined;
     renewal.changed();
+    leave?.();
+    leave = undefined;
     if (tokens && broadcast) {
       if (how === 'loggedOut') sync.loggedOut(tokens.sessionId);
       else sync.expired(tokens.sessionId, how.error ?? how.code);
@@ -118,7 +129,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         ? drop(authError('oauth_error', 'The session ended in another tab', { error }), false)
         : ended.add(id),
     // Without Web Locks two tabs could present one refresh token twice: each tab keeps its own grant.
-    ...(config.shareSessionAcrossTabs && win?.navigator.locks?.request ? {} : { BroadcastChannel: null }),
+    ...(!locks && { BroadcastChannel: null }),
   });
 
   /** Exchanges a validated callback for tokens and installs them as a new session. */
@@ -141,7 +152,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     install: (tokens) => install(tokens, false, 'refreshed'),
     complete,
     end: (error) => void drop(error, true),
-    locks: config.shareSessionAcrossTabs ? win?.navigator.locks : undefined,
+    locks,
   });
 
   const handleCallback = async (params: URLSearchParams): Promise<InitResult> => {
@@ -162,7 +173,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
 
   const restore = async (): Promise<InitResult> => {
-    const peer = await sync.requestSession(HANDOFF_MS);
+    const held = locks && (await locks.query()).held;
+    const peer = held?.some((lock) => lock.name?.startsWith(presence)) ? await sync.requestSession(HANDOFF_MS) : undefined;
     if (peer) await install(peer, true);
     else if (config.silentAuthorization) await renewal.silent().catch(() => undefined);
     // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
@@ -254,6 +266,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     on: (event, listener) => events.on(event, listener),
     destroy() {
       destroyed = true;
+      leave?.();
       renewal.stop();
       sync.close();
       events.clear();

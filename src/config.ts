@@ -7,6 +7,19 @@ import { authError } from './errors.js';
 import type { AuthClientOptions } from './types.js';
 import { isLoopback, parseUrl } from './url.js';
 
+/** Defaults of the plain-valued options; a given value must have the default's type. */
+const DEFAULTS = {
+  scope: 'openid',
+  refreshLeeway: 60,
+  clockTolerance: 30,
+  requestTimeout: 15,
+  silentTimeout: 10,
+  dpop: false,
+  silentAuthorization: true,
+  shareSessionAcrossTabs: true,
+  restoreWithRedirect: false,
+};
+
 /** The normalised, frozen configuration every part of the client reads. Durations in ms. */
 export interface Config {
   readonly issuer: string;
@@ -31,33 +44,15 @@ export interface Config {
   readonly fetch: typeof fetch | undefined;
 }
 
-const fail = (option: string, why: string) => authError('invalid_config', `Option "${option}" ${why}`);
+const fail = (option: string, expected: string) => authError('invalid_config', `Option "${option}" must be ${expected}`);
 
-function str(value: unknown, option: string): string {
-  if (typeof value !== 'string' || !value.trim()) throw fail(option, 'must be a non-empty string');
-  return value;
-}
-
-function absoluteUrl(value: unknown, option: string): URL {
-  const url = parseUrl(str(value, option));
-  if (!url || !/^https?:$/.test(url.protocol) || url.username || url.password) {
-    throw fail(option, 'must be an absolute http(s) URL');
+/** An absolute http(s) URL without credentials (https unless `loopbackOnly` allows http on loopback). */
+function url(value: unknown, option: string, httpsUnlessLoopback?: boolean): URL {
+  const u = parseUrl(typeof value === 'string' ? value : undefined);
+  if (!u || !/^https?:$/.test(u.protocol) || u.username || u.password || (httpsUnlessLoopback && u.protocol === 'http:' && !isLoopback(u))) {
+    throw fail(option, httpsUnlessLoopback ? 'an https URL (http only on a loopback host)' : 'an absolute http(s) URL');
   }
-  return url;
-}
-
-function seconds(value: unknown, option: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    throw fail(option, `must be a number of seconds between 0 and ${max}`);
-  }
-  return value;
-}
-
-function bool(value: unknown, option: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw fail(option, 'must be a boolean');
-  return value;
+  return u;
 }
 
 /**
@@ -65,48 +60,42 @@ function bool(value: unknown, option: string, fallback: boolean): boolean {
  * @throws AuthError `invalid_config`, naming the option
  */
 export function resolveConfig(options: AuthClientOptions, pageOrigin: string | undefined): Config {
-  if (typeof options !== 'object' || options === null) throw fail('options', 'must be an object');
-  const issuerUrl = absoluteUrl(options.issuer, 'issuer');
-  if (issuerUrl.search || issuerUrl.hash) throw fail('issuer', 'must not have a query or fragment');
-  const allowHttp = isLoopback(issuerUrl);
-  if (issuerUrl.protocol === 'http:' && !allowHttp) throw fail('issuer', 'must use https (http only on a loopback host)');
-  const redirectUri = absoluteUrl(options.redirectUri, 'redirectUri').href;
-  const scopes = new Set((options.scope === undefined ? 'openid' : str(options.scope, 'scope')).split(/\s+/).filter(Boolean));
-  scopes.add('openid');
-  const origins = options.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
-  if (!Array.isArray(origins)) throw fail('apiOrigins', 'must be an array of origins');
-  const apiOrigins = origins.map((o: unknown) => {
-    const url = absoluteUrl(o, 'apiOrigins');
-    // Tokens never travel over plain http, except to a loopback host (development).
-    if (url.href !== url.origin + '/' || (url.protocol === 'http:' && !isLoopback(url))) {
-      throw fail('apiOrigins', 'must hold https origins only (scheme, host, port)');
+  const o = { ...DEFAULTS, ...options };
+  for (const [name, fallback] of Object.entries(DEFAULTS)) {
+    const value = o[name as keyof typeof DEFAULTS];
+    const max = name === 'clockTolerance' ? 300 : 3600;
+    if (typeof value !== typeof fallback || (typeof value === 'number' && !(value >= 0 && value <= max)) || value === '') {
+      throw fail(name, typeof fallback === 'number' ? `a number of seconds from 0 to ${max}` : `a ${typeof fallback}`);
     }
-    return url.origin;
-  });
-  const resource = options.resource === undefined ? [] : [options.resource].flat();
-  // RFC 8707 §2: an absolute URI without a fragment.
-  for (const r of resource) if (!parseUrl(r)?.protocol || parseUrl(r)?.hash || typeof r !== 'string') throw fail('resource', 'must be absolute URIs without a fragment');
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw fail('fetch', 'must be a function');
+  }
+  const issuerUrl = url(o.issuer, 'issuer', true);
+  if (issuerUrl.search || issuerUrl.hash) throw fail('issuer', 'without query or fragment');
+  if (typeof o.clientId !== 'string' || !o.clientId) throw fail('clientId', 'a string');
+  const redirectUri = url(o.redirectUri, 'redirectUri').href;
+  const apiOrigins = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
+  if (!Array.isArray(apiOrigins)) throw fail('apiOrigins', 'an array');
+  const resource = [o.resource ?? []].flat();
+  // RFC 8707 §2: absolute URIs without a fragment.
+  for (const r of resource) if (!parseUrl(r)?.protocol || r.includes('#')) throw fail('resource', 'absolute URIs');
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') throw fail('fetch', 'a function');
   return Object.freeze({
-    issuer: str(options.issuer, 'issuer'),
+    ...o,
     issuerUrl,
-    allowHttp,
-    clientId: str(options.clientId, 'clientId'),
+    allowHttp: isLoopback(issuerUrl),
     redirectUri,
-    silentRedirectUri: options.silentRedirectUri === undefined ? redirectUri : absoluteUrl(options.silentRedirectUri, 'silentRedirectUri').href,
-    postLogoutRedirectUri:
-      options.postLogoutRedirectUri === undefined ? undefined : absoluteUrl(options.postLogoutRedirectUri, 'postLogoutRedirectUri').href,
-    scope: [...scopes].join(' '),
-    apiOrigins: Object.freeze(apiOrigins),
-    resource: Object.freeze(resource),
-    refreshLeewayMs: seconds(options.refreshLeeway, 'refreshLeeway', 60, 3600) * 1000,
-    clockTolerance: seconds(options.clockTolerance, 'clockTolerance', 30, 300),
-    dpop: bool(options.dpop, 'dpop', false),
-    silentAuthorization: bool(options.silentAuthorization, 'silentAuthorization', true),
-    shareSessionAcrossTabs: bool(options.shareSessionAcrossTabs, 'shareSessionAcrossTabs', true),
-    restoreWithRedirect: bool(options.restoreWithRedirect, 'restoreWithRedirect', false),
-    requestTimeoutMs: seconds(options.requestTimeout, 'requestTimeout', 15, 300) * 1000 || 15_000,
-    silentTimeoutMs: seconds(options.silentTimeout, 'silentTimeout', 10, 300) * 1000 || 10_000,
-    fetch: options.fetch,
+    silentRedirectUri: o.silentRedirectUri === undefined ? redirectUri : url(o.silentRedirectUri, 'silentRedirectUri').href,
+    postLogoutRedirectUri: o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri').href,
+    scope: [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])].join(' '),
+    // Tokens never travel over plain http, except to a loopback host (development).
+    apiOrigins: apiOrigins.map((a: unknown) => {
+      const u = url(a, 'apiOrigins', true);
+      if (u.href !== `${u.origin}/`) throw fail('apiOrigins', 'origins (scheme, host, port)');
+      return u.origin;
+    }),
+    resource,
+    refreshLeewayMs: o.refreshLeeway * 1000,
+    requestTimeoutMs: o.requestTimeout * 1000 || 15_000,
+    silentTimeoutMs: o.silentTimeout * 1000 || 10_000,
+    fetch: o.fetch,
   });
 }
