@@ -90,7 +90,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
     if (locks && !leave) {
       const held = new Promise<void>((resolve) => (leave = resolve));
-      void locks.request(presence + Math.random(), () => held);
+      locks.request(presence + Math.random(), () => held).catch(() => undefined);
     }
     if (fresh) events.emit('authenticated', { user: tokens.claims });
     else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });

@@ -170,6 +170,29 @@ describe('callback validation', () => {
     expect(window.sessionStorage.length).toBe(0);
   });
 
+  it('does not believe an error response whose iss is wrong (mix-up defence)', async () => {
+    const nav = captureNavigation();
+    await client().login();
+    const state = new URL(nav.last() ?? '').searchParams.get('state') ?? '';
+    landOn(`${APP}/callback?error=access_denied&state=${state}&iss=${encodeURIComponent('https://evil.example')}`);
+    await expectCode(client().init(), 'invalid_response');
+  });
+
+  it('refuses tokens injected into the authorization response (code flow only)', async () => {
+    const { result } = await loginFlow({}, { id_token: 'eyJhbGciOiJub25lIn0.e30.' });
+    await expectCode(result, 'invalid_response');
+    expect(server.tokenRequests()).toHaveLength(0);
+  });
+
+  it('ignores a response delivered in the fragment', async () => {
+    const nav = captureNavigation();
+    await client().login();
+    const cb = new URL(server.authorize(nav.last() ?? ''));
+    landOn(`${APP}/callback#${cb.search.slice(1)}`);
+    await expect(client().init()).resolves.toEqual({ authenticated: false });
+    expect(server.tokenRequests()).toHaveLength(0);
+  });
+
   it('ignores an error response whose state is unknown', async () => {
     landOn(`${APP}/callback?error=access_denied&state=forged`);
     await expectCode(client().init(), 'invalid_state');
