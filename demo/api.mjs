@@ -5,6 +5,9 @@
 // Tests read `requests` (never the token itself: only whether Authorization / DPoP were sent),
 // switch `setRequireDpopNonce(true)`, and can force the next answers to be 401 with
 // `rejectNext(n, challenge)` to exercise the SDK's retry and step-up handling.
+// POST /echo authenticates like /me and answers the sha256 of the request body, which is also
+// recorded (`bodySha256`, `bodyLength`, `contentType`), so a retry can be shown to carry the
+// same body. `tokenHash` is a short hash of the access token sent (never the token).
 import { createHash, randomBytes } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { listenLoopback, sendJson } from './http-util.mjs';
@@ -12,6 +15,7 @@ import { listenLoopback, sendJson } from './http-util.mjs';
 const ALGS = ['ES256', 'RS256', 'PS256', 'EdDSA', 'Ed25519'];
 const PROOF_MAX_AGE = 60; // seconds either side of now for a DPoP proof's iat
 const MAX_AUTH_HEADER = 16 * 1024;
+const MAX_ECHO_BODY = 1024 * 1024;
 
 /**
  * @param {object} o
@@ -28,7 +32,7 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
   const seenJti = new Map(); // jti → expiry (ms)
   let requireNonce = false;
   let nonce = randomBytes(16).toString('base64url');
-  let forced = []; // WWW-Authenticate challenges for the next requests to /me
+  let forced = []; // { header, status } for the next requests to /me and /echo
   let jwks;
 
   const keys = async () => {
@@ -126,10 +130,10 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
 
   async function me(req, res, entry, headers) {
     if (forced.length) {
-      const header = forced.shift();
-      entry.status = 401;
+      const { header, status } = forced.shift();
+      entry.status = status;
       entry.forced = true;
-      return sendJson(res, 401, { error: 'forced' }, { ...headers, 'www-authenticate': header });
+      return sendJson(res, status, { error: 'forced' }, { ...headers, 'www-authenticate': header });
     }
     try {
       const { claims, tokenType } = await authenticate(req);
@@ -137,7 +141,8 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
       entry.sub = claims.sub;
       entry.tokenType = tokenType;
       const extra = requireNonce && tokenType === 'DPoP' ? { 'dpop-nonce': nonce } : {};
-      return sendJson(res, 200, { sub: claims.sub, scope: claims.scope, exp: claims.exp, tokenType }, { ...headers, ...extra });
+      const echo = entry.bodySha256 === undefined ? {} : { bodySha256: entry.bodySha256, bodyLength: entry.bodyLength, contentType: entry.contentType };
+      return sendJson(res, 200, { sub: claims.sub, scope: claims.scope, exp: claims.exp, tokenType, ...echo }, { ...headers, ...extra });
     } catch (err) {
       if (!err || typeof err.status !== 'number') throw err;
       entry.status = err.status;
@@ -160,6 +165,8 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
       dpop: Boolean(req.headers.dpop),
       time: Date.now(),
     };
+    const sentToken = req.headers.authorization?.split(' ')[1];
+    if (sentToken) entry.tokenHash = createHash('sha256').update(sentToken).digest('base64url').slice(0, 16);
     requests.push(entry);
     const headers = cors(req);
     if (req.method === 'OPTIONS') {
@@ -175,6 +182,19 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
         .end();
     }
     if (path === '/me' && (req.method === 'GET' || req.method === 'POST')) return me(req, res, entry, headers);
+    if (path === '/echo' && req.method === 'POST') {
+      const chunks = [];
+      let length = 0;
+      for await (const chunk of req) {
+        length += chunk.length;
+        if (length > MAX_ECHO_BODY) return sendJson(res, 413, { error: 'too_large' }, headers);
+        chunks.push(chunk);
+      }
+      entry.bodySha256 = createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
+      entry.bodyLength = length;
+      entry.contentType = req.headers['content-type'] ?? '';
+      return me(req, res, entry, headers);
+    }
     if (path === '/redirect-to-foreign' && foreignUrl) {
       return res.writeHead(302, { ...headers, location: `${foreignUrl}/from-api-redirect` }).end();
     }
@@ -191,9 +211,9 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
       requireNonce = Boolean(on);
       if (requireNonce) nonce = randomBytes(16).toString('base64url');
     },
-    /** The next `count` requests to /me answer 401 with this WWW-Authenticate value. */
-    rejectNext(count = 1, header = 'Bearer error="invalid_token"') {
-      forced = Array.from({ length: count }, () => header);
+    /** The next `count` requests to /me or /echo answer `status` (401, or e.g. 403) with this WWW-Authenticate value. */
+    rejectNext(count = 1, header = 'Bearer error="invalid_token"', status = 401) {
+      forced = Array.from({ length: count }, () => ({ header, status }));
     },
   };
 }
