@@ -123,15 +123,66 @@ export type AuthEventName = keyof AuthEvents;
  * A browser OAuth 2.0 / OpenID Connect client. Create it with {@link createAuthClient}.
  */
 export interface AuthClient {
-  /** Handles a callback URL, or restores a session silently. Calling it twice returns the same promise. */
+  /**
+   * On the callback URL (`redirectUri` with `code` or `error`): validates the response, exchanges
+   * the code, validates the ID token, cleans the address bar, and resolves `{ authenticated: true,
+   * returnTo }`; rejects with `invalid_state`, `invalid_response` or `oauth_error` when the callback
+   * fails validation. Elsewhere: restores the session from another tab, then by silent
+   * authorization (then, with `restoreWithRedirect`, one top-level `prompt=none` redirect) and
+   * never rejects. Calling it twice returns the same promise.
+   * @see https://www.rfc-editor.org/rfc/rfc9207 (issuer identification)
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+   * @example
+   * ```ts
+   * const { authenticated, returnTo } = await auth.init();
+   * if (returnTo) router.replace(returnTo);
+   * ```
+   */
   init(): Promise<InitResult>;
-  /** Starts Authorization Code + PKCE by full-page redirect. */
+  /**
+   * Starts Authorization Code + PKCE (S256) with fresh `state` and `nonce` by full-page redirect,
+   * through PAR when the server advertises it. `returnTo` must stay on this origin.
+   * @see https://www.rfc-editor.org/rfc/rfc7636 (PKCE)
+   * @see https://www.rfc-editor.org/rfc/rfc9126 (PAR)
+   * @example
+   * ```ts
+   * await auth.login({ returnTo: location.pathname + location.search });
+   * ```
+   */
   login(options?: LoginOptions): Promise<void>;
-  /** A valid access token, renewed first when it expires within `refreshLeeway`. */
+  /**
+   * A valid access token, renewed first when it expires within `refreshLeeway`. Concurrent calls,
+   * in this tab and in the app's other tabs, share one renewal. Rejects with `login_required`
+   * when there is no session.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 (refresh)
+   * @example
+   * ```ts
+   * const token = await auth.getAccessToken();
+   * ```
+   */
   getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
-  /** `fetch` that attaches the token for `apiOrigins` only and renews it once on `invalid_token`. */
+  /**
+   * `fetch` with the same signature and semantics that attaches the access token (and a DPoP
+   * proof) only for `apiOrigins`, never across a redirect, and renews and retries once on a
+   * 401 `invalid_token`. A request that already has an `Authorization` header is sent as is.
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-3 (WWW-Authenticate)
+   * @see https://www.rfc-editor.org/rfc/rfc9470 (step-up)
+   * @example
+   * ```ts
+   * const res = await auth.fetch('https://api.example.com/orders', { method: 'POST', body });
+   * ```
+   */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  /** Ends the session in every tab, revokes, and redirects to the server's end-session endpoint. */
+  /**
+   * Ends the session in every tab, revokes the refresh token, and redirects to the server's
+   * end-session endpoint with `id_token_hint` (unless `localOnly`).
+   * @see https://www.rfc-editor.org/rfc/rfc7009 (revocation)
+   * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
+   * @example
+   * ```ts
+   * await auth.logout();
+   * ```
+   */
   logout(options?: LogoutOptions): Promise<void>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends AuthEventName>(event: K, listener: (payload: AuthEvents[K]) => void): () => void;
