@@ -64,57 +64,62 @@ const TEXT = /^[\x20-\x7e]{1,256}$/;
  * const res = await authFetch('https://api.example.com/me');
  * ```
  */
-export function createAuthFetch(o: AuthFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
+export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fetch, emit, baseUrl }: AuthFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
     const href = (input as { url?: unknown }).url;
-    const url = new URL(typeof href === 'string' ? href : String(input), o.baseUrl());
+    const isRequest = typeof href === 'string';
+    const url = new URL(isRequest ? href : String(input), baseUrl());
     // Exact origin, and an http(s) URL with no userinfo (a blob: URL has its creator's origin).
-    if (!o.apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return o.fetch(input, init);
-    // A Request keeps the body replayable (clone() per attempt); its URL is the one just checked.
-    const base = new Request(typeof href === 'string' ? (input as Request) : url, init);
-    if (base.headers.has('authorization')) return o.fetch(base);
-    const dpop = o.dpop();
-    const send = (token: string, last?: boolean): Promise<Response> => {
-      const req = last ? base : base.clone();
+    if (!apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return fetch(input, init);
+    // A Request keeps the body replayable (a clone() per attempt); its URL is the one just checked.
+    const base = new Request(isRequest ? (input as Request) : url, init);
+    if (base.headers.has('authorization')) return fetch(base);
+    const dpop = getDPoP();
+    const send = (token: string): Promise<Response> => {
+      const req = base.clone();
       const redirect = req.redirect === 'error' ? 'error' : 'manual';
-      if (dpop) return dpop.send(token, url, { method: req.method, headers: req.headers, redirect }, (_u, i) => o.fetch(new Request(req, i)));
+      if (dpop) return dpop.send(token, url, { method: req.method, headers: req.headers, redirect }, (_u, i) => fetch(new Request(req, i)));
       const headers = new Headers(req.headers);
       headers.set('authorization', `Bearer ${token}`);
-      return o.fetch(new Request(req, { headers, redirect }));
+      return fetch(new Request(req, { headers, redirect }));
     };
-    const challenge = (res: Response) => {
-      if (res.status !== 401 && res.status !== 403) return undefined;
-      // The first Bearer or DPoP challenge that carries an error.
-      return parseChallenges(res.headers.get('www-authenticate')).find((c) => /^(bearer|dpop)$/.test(c.scheme) && c.params.error)?.params;
-    };
-    let token = await o.getAccessToken();
+    /** The first Bearer or DPoP challenge of a 401 or 403 that carries an error. */
+    const challenge = (res: Response) =>
+      [401, 403].includes(res.status)
+        ? parseChallenges(res.headers.get('www-authenticate')).find((c) => /^(bearer|dpop)$/.test(c.scheme) && c.params.error)?.params
+        : undefined;
+
+    let token = await getAccessToken();
     let res = await send(token);
     let params = challenge(res);
-    const error = res.status === 401 ? params?.error : undefined;
+    let error = res.status === 401 && params?.error;
     if (error === 'invalid_token' || (error === 'use_dpop_nonce' && dpop && res.headers.has('dpop-nonce'))) {
       if (error === 'invalid_token') {
         try {
           const sent = token;
-          token = await o.getAccessToken();
-          if (token === sent) token = await o.getAccessToken({ forceRefresh: true });
+          token = await getAccessToken();
+          if (token === sent) token = await getAccessToken({ forceRefresh: true });
         } catch (err) {
           if (isAuthError(err) && err.code === 'login_required') throw err;
           return res;
         }
       }
       void res.body?.cancel().catch(() => {});
-      res = await send(token, true);
-      params = challenge(res);
+      params = challenge((res = await send(token)));
     }
-    if (params?.error === 'insufficient_user_authentication') {
-      const maxAge = params.max_age;
-      o.emit('stepUpRequired', {
-        url: url.href,
-        ...(TEXT.test(params.acr_values ?? '') && { acrValues: params.acr_values! }),
-        ...(/^\d{1,9}$/.test(maxAge ?? '') && { maxAge: Number(maxAge) }),
-      });
-    } else if (params?.error === 'insufficient_scope') {
-      o.emit('insufficientScope', { url: url.href, ...(TEXT.test(params.scope ?? '') && { scope: params.scope! }) });
+    error = params?.error;
+    // Untrusted text: only validated values reach the event.
+    const event: Record<string, unknown> = { url: url.href };
+    const text = (name: string, key = name) => {
+      if (TEXT.test(params![name] ?? '')) event[key] = params![name];
+    };
+    if (error === 'insufficient_user_authentication') {
+      text('acr_values', 'acrValues');
+      if (/^\d{1,9}$/.test(params!.max_age ?? '')) event.maxAge = Number(params!.max_age);
+      emit('stepUpRequired', event as AuthEvents['stepUpRequired']);
+    } else if (error === 'insufficient_scope') {
+      text('scope');
+      emit('insufficientScope', event as AuthEvents['insufficientScope']);
     }
     return res;
   };

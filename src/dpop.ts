@@ -56,14 +56,13 @@ export async function createDPoPSession(keys?: CryptoKeyPair): Promise<DPoPSessi
     if (keys.privateKey.extractable !== false) throw 0;
     handle = oauth.DPoP({}, keys);
   } catch {
-    throw authError('invalid_config', 'DPoP needs a key pair with a non-extractable private key, in a secure context');
+    throw authError('invalid_config', 'DPoP: unusable key pair or no WebCrypto');
   }
   return {
     keys,
     handle,
     async send(accessToken, url, init, fetchImpl) {
-      let real: Response | undefined;
-      let sent = false;
+      let real: Promise<Response> | undefined; // set once the request is sent
       const method = (init.method ?? 'GET').toUpperCase();
       try {
         // oauth4webapi computes the proof and caches the nonce; the real request is ours.
@@ -73,16 +72,15 @@ export async function createDPoPSession(keys?: CryptoKeyPair): Promise<DPoPSessi
           [oauth.customFetch]: async (_href, computed) => {
             const headers = new Headers(init.headers);
             for (const name of ['authorization', 'dpop']) headers.set(name, computed.headers[name]!);
-            sent = true;
-            real = await fetchImpl(url, { ...init, method, headers, redirect: init.redirect === 'error' ? 'error' : 'manual' });
-            const nonce = real.headers.get('dpop-nonce');
+            real = fetchImpl(url, { ...init, method, headers, redirect: init.redirect === 'error' ? 'error' : 'manual' });
+            const nonce = (await real).headers.get('dpop-nonce');
             // A stand-in: only a valid nonce, never the server's WWW-Authenticate (its parser is O(n²)).
-            return new Response(null, { headers: nonce && NONCE.test(nonce) ? { 'dpop-nonce': nonce } : {} });
+            return new Response(null, { headers: NONCE.test(nonce ?? '') ? { 'dpop-nonce': nonce! } : {} });
           },
         });
       } catch (err) {
         // Before sending: a forbidden scheme or an unusable key. After: fetch's own rejection.
-        throw sent ? err : toAuthError(err, 'invalid_config');
+        throw real ? err : toAuthError(err, 'invalid_config');
       }
       return real!;
     },

@@ -33,9 +33,10 @@ export interface Refresher {
   changed(): void;
 }
 
+/** One run of the check → lock → re-check sequence: the version it started at, whether forced, its promise. */
 interface Flight {
   v: number;
-  force: boolean;
+  f: boolean;
   p: Promise<void>;
 }
 
@@ -57,55 +58,54 @@ interface Flight {
  * await r.refresh(); // ...and call r.changed() whenever gen changes
  * ```
  */
-export function createRefresher(o: RefresherOptions): Refresher {
-  const { lockName, locks, version, needsRefresh, run } = o;
-  const peerWait = o.peerWaitMs ?? 1000;
-  const waiters = new Set<() => void>();
+export function createRefresher({ lockName, locks, version, needsRefresh, run, peerWaitMs = 1000 }: RefresherOptions): Refresher {
   let flight: Flight | undefined;
+  // Flights run one after the other (each awaits the previous), so at most one waits for a peer.
+  let wake: (() => void) | undefined;
 
-  /** Resolves on the next changed() or after peerWait, whichever comes first. */
+  /** Resolves on the next changed() or after peerWaitMs, whichever comes first. */
   const waitForPeer = () =>
     new Promise<void>((resolve) => {
-      const done = () => {
+      const timer = setTimeout(resolve, clampDelay(peerWaitMs));
+      wake = () => {
         clearTimeout(timer);
-        waiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, clampDelay(peerWait));
-      waiters.add(done);
     });
-
-  const renew = async (v0: number, force: boolean) => {
-    if (version() === v0 && (force || needsRefresh())) await run();
-  };
 
   const fly = async (v0: number, force: boolean, prev: Promise<void> | undefined) => {
     await prev?.catch(() => {});
-    if (!locks) return renew(v0, force);
-    const got = await locks.request(lockName, { ifAvailable: true }, async (lock) => {
-      if (lock) await renew(v0, force);
-      return !!lock;
-    });
-    if (got) return;
-    await locks.request(lockName, async () => {
-      if (version() === v0) await waitForPeer();
-      await renew(v0, force);
-    });
+    const renew = async () => {
+      if (version() === v0 && (force || needsRefresh())) await run();
+    };
+    if (!locks) return renew();
+    // Free lock: renew at once. Held by another tab: wait for it, then for its broadcast, then re-check.
+    await locks.request(lockName, { ifAvailable: true }, (lock) =>
+      lock
+        ? renew()
+        : locks.request(lockName, async () => {
+            if (version() === v0) await waitForPeer();
+            await renew();
+          }),
+    );
   };
 
   return {
     refresh(force = false) {
       const v = version();
-      if (flight && flight.v === v && (flight.force || !force)) return flight.p;
-      const f: Flight = { v, force, p: Promise.resolve() };
-      // Clear inside the flight, before its promise settles: nobody can join a settled flight.
-      f.p = fly(v, force, flight?.p).finally(() => {
-        if (flight === f) flight = undefined;
-      });
-      return (flight = f).p;
+      if (!flight || flight.v !== v || (force && !flight.f)) {
+        // Cleared inside the flight, before its promise settles: nobody can join a settled flight.
+        const f: Flight = {
+          v,
+          f: force,
+          p: fly(v, force, flight?.p).finally(() => {
+            if (flight === f) flight = undefined;
+          }),
+        };
+        flight = f;
+      }
+      return flight.p;
     },
-    changed() {
-      for (const w of [...waiters]) w();
-    },
+    changed: () => wake?.(),
   };
 }

@@ -10,8 +10,6 @@
 import type { Now } from './clock.js';
 import { clampDelay } from './clock.js';
 
-type Target = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
-
 /** Options for {@link createScheduler}. */
 export interface SchedulerOptions {
   now: Now;
@@ -21,13 +19,6 @@ export interface SchedulerOptions {
   onDue: () => void;
   /** Max extra random lead per tab so tabs don't all wake at once. Default 5000 ms. Chosen once per scheduler. */
   jitterMs?: number;
-  /** Source of randomness for jitter and retry backoff. Default `Math.random`. */
-  random?: () => number;
-  /** Minimum spacing between two onDue calls, so expires_in≈0 can't drive a hot loop. Default 2000 ms. */
-  minIntervalMs?: number;
-  /** Where wake events are listened for; default globalThis (window) and globalThis.document when present. */
-  win?: Target;
-  doc?: Target & { visibilityState?: string };
 }
 
 /** The handle returned by {@link createScheduler}. */
@@ -40,20 +31,26 @@ export interface Scheduler {
   reschedule(): void;
 }
 
-const WIN_EVENTS = ['pageshow', 'focus', 'online'] as const;
-const VISIBILITY = 'visibilitychange';
+/** Minimum spacing between two onDue calls, so expires_in≈0 can't drive a hot loop. */
+const MIN_INTERVAL = 2000;
+/**
+ * Wake-ups that re-check the wall clock. All are listened for on the window: `visibilitychange`
+ * is fired at the document and bubbles to it (HTML "update the visibility state").
+ */
+const WAKE = ['pageshow', 'focus', 'online', 'visibilitychange'];
 
 /**
  * Creates a refresh scheduler. Nothing happens until {@link Scheduler.start}.
  *
- * `onDue` fires at `dueAt() − jitter` (jitter drawn once, in `[0, jitterMs)`), never sooner than
- * `minIntervalMs` after the previous call. If `dueAt()` still returns the same value after
+ * `onDue` fires at `dueAt() − jitter` (jitter drawn once with `Math.random()`, in `[0, jitterMs)`),
+ * never sooner than 2 s after the previous call. If `dueAt()` still returns the same value after
  * `onDue` (the renewal failed or is still running), the scheduler retries on its own with
- * full-jitter exponential backoff ({@link backoffDelay}, floored at `minIntervalMs`); a new
+ * full-jitter exponential backoff (`random() * min(60 s, 1 s * 2^attempt)`, floored at 2 s); a new
  * `dueAt()` value (new tokens) resets the backoff. On `visibilitychange` (to visible),
  * `pageshow`, `focus` and `online` the due time is re-checked against `now()`.
  *
  * @see https://developer.mozilla.org/docs/Web/API/setTimeout#maximum_delay_value
+ * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  * @example
  * ```ts
  * const s = createScheduler({ now: Date.now, dueAt: () => session.expiresAt - 60_000, onDue: () => void refresh() });
@@ -61,88 +58,59 @@ const VISIBILITY = 'visibilitychange';
  * // after new tokens: s.reschedule(); on destroy: s.stop();
  * ```
  */
-export function createScheduler(o: SchedulerOptions): Scheduler {
-  const { now, dueAt, onDue } = o;
-  const random = o.random ?? Math.random;
-  const minInterval = o.minIntervalMs ?? 2000;
-  const jitter = random() * (o.jitterMs ?? 5000);
+export function createScheduler({ now, dueAt, onDue, jitterMs = 5000 }: SchedulerOptions): Scheduler {
+  const jitter = Math.random() * jitterMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let win: Target | undefined;
-  let doc: SchedulerOptions['doc'];
   let running = false;
   let lastFire = -Infinity;
   let firedFor: number | undefined; // the dueAt() value the last onDue was for
   let retryAt = -Infinity; // earliest retry while dueAt() stays at firedFor
   let attempt = 0;
 
-  const clear = () => {
-    clearTimeout(timer);
-    timer = undefined;
-  };
-
   /** Earliest allowed fire time for this due value, or undefined when there is no session. */
   const fireAt = (): number | undefined => {
     const due = dueAt();
-    if (due === undefined) return undefined;
+    if (due === undefined) return;
     if (due !== firedFor) attempt = 0;
-    return Math.max(due - jitter, due === firedFor ? retryAt : lastFire + minInterval);
+    return Math.max(due - jitter, due === firedFor ? retryAt : lastFire + MIN_INTERVAL);
   };
 
   const arm = () => {
-    clear();
+    clearTimeout(timer);
     const at = running ? fireAt() : undefined;
     if (at !== undefined) timer = setTimeout(check, clampDelay(at - now()));
   };
 
   function check() {
-    timer = undefined;
     const at = fireAt();
     const t = now();
     if (at === undefined || t < at) return arm();
     lastFire = t;
     firedFor = dueAt();
-    retryAt = t + Math.max(minInterval, backoffDelay(attempt++, { random }));
+    retryAt = t + Math.max(MIN_INTERVAL, Math.random() * Math.min(60_000, 1000 * 2 ** attempt++));
     onDue();
     arm();
   }
 
   const onWake = (e: Event) => {
-    if (e.type !== VISIBILITY || doc?.visibilityState !== 'hidden') check();
+    if (e.type !== WAKE[3] || globalThis.document?.visibilityState !== 'hidden') check();
+  };
+  /** Adds or removes every wake listener; none outside a browser. (Adding the same listener twice is a no-op.) */
+  const listen = (method: 'addEventListener' | 'removeEventListener') => {
+    for (const type of WAKE) globalThis[method]?.(type, onWake);
   };
 
   return {
     start() {
-      if (running) return;
       running = true;
-      const g = globalThis as unknown as Partial<Target> & { document?: SchedulerOptions['doc'] };
-      win = o.win ?? (g.addEventListener ? (g as Target) : undefined);
-      doc = o.doc ?? g.document;
-      for (const type of WIN_EVENTS) win?.addEventListener(type, onWake);
-      doc?.addEventListener(VISIBILITY, onWake);
+      listen('addEventListener');
       arm();
     },
     stop() {
       running = false;
-      clear();
-      for (const type of WIN_EVENTS) win?.removeEventListener(type, onWake);
-      doc?.removeEventListener(VISIBILITY, onWake);
-      win = doc = undefined;
+      listen('removeEventListener');
+      arm();
     },
     reschedule: arm,
   };
-}
-
-/**
- * Full-jitter exponential backoff: `random() * min(maxMs, baseMs * 2 ** attempt)`.
- * Defaults: base 1000 ms, max 60000 ms. Negative or NaN attempts count as 0.
- *
- * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
- * @example
- * ```ts
- * await sleep(backoffDelay(retries++));
- * ```
- */
-export function backoffDelay(attempt: number, o: { baseMs?: number; maxMs?: number; random?: () => number } = {}): number {
-  const cap = Math.min(o.maxMs ?? 60_000, (o.baseMs ?? 1000) * 2 ** (attempt > 0 ? attempt : 0));
-  return (o.random ?? Math.random)() * cap;
 }

@@ -8,7 +8,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2 (postMessage origin checks)
  * @module
  */
-import { authError, isAuthError } from './errors.js';
+import { authError } from './errors.js';
 import { clampDelay } from './clock.js';
 
 /** The `type` of the message the silent redirect page posts to its parent. */
@@ -21,21 +21,22 @@ export interface SilentAuthOptions {
   /** Origin of silentRedirectUri; messages from anywhere else are ignored. */
   redirectOrigin: string;
   timeoutMs: number;
-  signal?: AbortSignal;
-  /** Default globalThis.document. */
-  document?: Document;
 }
 
-const isHttp = (u: URL) => u.protocol === 'https:' || u.protocol === 'http:';
+/** The origin of an absolute http(s) URL, else false; throws on a relative URL. */
+const httpOrigin = (s: string) => {
+  const u = new URL(s);
+  return /^https?:$/.test(u.protocol) && u.origin;
+};
 
 /**
  * Loads `url` in a hidden iframe and resolves the authorization response's query parameters
  * posted back by the redirect page ({@link postSilentResponse}). A message counts only if
  * `event.origin === redirectOrigin`, `event.source` is the iframe's window, and its data is
  * `{ type: SILENT_MESSAGE, search: string }`; everything else is ignored. Rejects
- * `AuthError('timeout')` after `timeoutMs` or on abort (an `AuthError` abort reason is passed
- * through), and `invalid_config` for a non-http(s) `url` or `redirectOrigin`. The caller still
- * validates `state`, `iss` and the rest of the response.
+ * `AuthError('timeout')` after `timeoutMs`, and `invalid_config` without a document or for a
+ * non-http(s) `url` or `redirectOrigin`. The caller still validates `state`, `iss` and the
+ * rest of the response.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2
  * @example
@@ -45,52 +46,34 @@ const isHttp = (u: URL) => u.protocol === 'https:' || u.protocol === 'http:';
  */
 export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
-    const doc = o.document ?? (globalThis as { document?: Document }).document;
-    const win = doc?.defaultView;
-    let url: URL;
-    let origin: URL;
+    const win = globalThis.document?.defaultView;
     try {
-      url = new URL(o.url);
-      origin = new URL(o.redirectOrigin);
+      if (!win || !httpOrigin(o.url) || httpOrigin(o.redirectOrigin) !== o.redirectOrigin) throw 0;
     } catch {
-      return reject(authError('invalid_config', 'Silent authorization needs absolute http(s) URLs'));
+      return reject(authError('invalid_config', 'Silent auth: no document or bad URL'));
     }
-    if (!doc || !win || !isHttp(url) || !isHttp(origin) || origin.origin !== o.redirectOrigin) {
-      return reject(authError('invalid_config', 'Silent authorization needs a document and http(s) URLs'));
-    }
-    const { signal } = o;
-    const aborted = () =>
-      isAuthError(signal?.reason) ? signal.reason : authError('timeout', 'Silent authorization was aborted');
-    if (signal?.aborted) return reject(aborted());
-
-    const iframe = doc.createElement('iframe');
+    const iframe = win.document.createElement('iframe');
     const finish = (err: unknown, params?: URLSearchParams) => {
       clearTimeout(timer);
       win.removeEventListener('message', onMessage);
-      signal?.removeEventListener('abort', onAbort);
       iframe.remove();
       if (params) resolve(params);
       else reject(err);
     };
-    const onMessage = (e: MessageEvent) => {
-      const source = iframe.contentWindow;
-      const d: unknown = e.data;
-      if (e.origin !== o.redirectOrigin || !source || e.source !== source) return;
-      if (typeof d !== 'object' || d === null) return;
-      const { type, search } = d as { type?: unknown; search?: unknown };
-      if (type === SILENT_MESSAGE && typeof search === 'string') finish(undefined, new URLSearchParams(search));
+    const onMessage = ({ origin, source, data }: MessageEvent) => {
+      // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker
+      if (origin === o.redirectOrigin && source && source === iframe.contentWindow && data?.type === SILENT_MESSAGE && typeof data.search === 'string') {
+        finish(0, new URLSearchParams(data.search));
+      }
     };
-    const onAbort = () => finish(aborted());
-    const timer = setTimeout(() => finish(authError('timeout', 'Silent authorization timed out')), clampDelay(o.timeoutMs));
+    const timer = setTimeout(() => finish(authError('timeout', 'Silent auth timed out')), clampDelay(o.timeoutMs));
 
     win.addEventListener('message', onMessage);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Inline `!important` beats any page stylesheet: never rendered, so never focusable nor announced.
     iframe.hidden = true;
-    iframe.style.display = 'none';
-    iframe.tabIndex = -1;
-    iframe.setAttribute('aria-hidden', 'true');
-    iframe.src = url.href;
-    (doc.body ?? doc.documentElement).appendChild(iframe);
+    iframe.style.cssText = 'display:none!important';
+    iframe.src = o.url; // absolute: checked above
+    (win.document.body ?? win.document.documentElement).appendChild(iframe);
   });
 }
 
@@ -109,11 +92,10 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
  * postSilentResponse();
  * ```
  */
-export function postSilentResponse(win: Window | undefined = (globalThis as { window?: Window }).window): boolean {
-  if (!win || !win.parent || win.parent === win) return false;
-  const { search, origin } = win.location;
-  const q = new URLSearchParams(search);
-  if (!(q.has('code') || q.has('error')) || !q.has('state')) return false;
-  win.parent.postMessage({ type: SILENT_MESSAGE, search }, origin);
-  return true;
+export function postSilentResponse(win: Window | undefined = globalThis.window): boolean {
+  const parent = win?.parent;
+  const q = new URLSearchParams(win?.location.search);
+  const ok = !!parent && parent !== win && (q.has('code') || q.has('error')) && q.has('state');
+  if (ok) parent.postMessage({ type: SILENT_MESSAGE, search: win!.location.search }, win!.location.origin);
+  return ok;
 }

@@ -58,42 +58,52 @@ export interface TabSync {
   close(): void;
 }
 
-type Rec = Record<string, unknown>;
+// Untrusted message data, checked field by field before use.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Rec = Record<string, any>;
 
 const TYPE = 'spa-auth';
-const V = 1;
 
-const isObj = (x: unknown): x is Rec => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isPlain = (x: unknown): x is Rec => isObj(x) && [null, Object.prototype].includes(Object.getPrototypeOf(x));
-const isStr = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const optStr = (x: unknown) => x === undefined || isStr(x);
+/**
+ * A plain object: no primitive, array or other class instance. Structured clone only makes
+ * ordinary objects (never prototype-less ones, never with a function-valued own `constructor`),
+ * and our own sessions come from JSON, so `constructor === Object` means an Object.prototype object.
+ */
+const isPlain = (x: unknown): x is Rec => (x as Rec | undefined)?.constructor === Object;
+const isStr = (x: unknown): x is string => typeof x === 'string' && x !== '';
+const isOpt = (x: unknown) => x === undefined || isStr(x);
+const isNum = Number.isFinite;
 const isKey = (k: unknown, type: KeyType) => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
 
-/** Rebuilds a session from an untrusted message value, or returns undefined if anything is off. */
-function toSession(x: unknown): SharedSession | undefined {
-  if (!isPlain(x)) return;
-  const { sessionId, accessToken, tokenType, expiresAt, issuedAt, refreshToken, idToken, claims, scope, dpopKeys: k } = x;
-  if (
-    !isStr(sessionId) || !isStr(accessToken) || !isStr(idToken) || !isNum(expiresAt) || !isNum(issuedAt) ||
-    (tokenType !== 'Bearer' && tokenType !== 'DPoP') || !optStr(refreshToken) || !optStr(scope) ||
-    !isPlain(claims) || !isStr(claims.sub)
-  ) return;
-  let dpopKeys: CryptoKeyPair | undefined;
-  if (k !== undefined) {
-    if (!isObj(k) || !isKey(k.privateKey, 'private') || !isKey(k.publicKey, 'public')) return;
-    dpopKeys = k as unknown as CryptoKeyPair;
-    if (dpopKeys.privateKey.extractable !== false) return;
-  } else if (tokenType === 'DPoP') return;
-  const s: SharedSession = { sessionId, accessToken, tokenType, expiresAt, issuedAt, idToken, claims: claims as SharedSession['claims'] };
-  if (refreshToken !== undefined) s.refreshToken = refreshToken;
-  if (scope !== undefined) s.scope = scope;
-  if (dpopKeys) s.dpopKeys = dpopKeys;
-  return s;
-}
+/** What every field of a {@link SharedSession} must be; `s` is the whole (untrusted) session. A session that ended is refused too. */
+const FIELDS: Record<keyof SharedSession, (v: Rec[string], s: Rec, ended: Set<string>) => boolean> = {
+  sessionId: (id, _, ended) => isStr(id) && !ended.has(id),
+  accessToken: isStr,
+  tokenType: (t) => t === 'Bearer' || t === 'DPoP',
+  expiresAt: isNum,
+  issuedAt: isNum,
+  refreshToken: isOpt,
+  idToken: isStr,
+  claims: (c) => isPlain(c) && isStr(c.sub),
+  scope: isOpt,
+  // DPoP tokens need their keys; keys must be CryptoKeys with a non-extractable private key.
+  dpopKeys: (k, s) =>
+    k === undefined
+      ? s.tokenType !== 'DPoP'
+      : isKey(k?.privateKey, 'private') && isKey(k.publicKey, 'public') && k.privateKey.extractable === false,
+};
 
-/** 128 random bits, hex: request ids only (not a secret). */
-const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+/** Rebuilds a live session from an untrusted message value (known fields only), or returns undefined if anything is off. */
+function toSession(x: unknown, ended: Set<string>): SharedSession | undefined {
+  if (!isPlain(x)) return;
+  const s: Rec = {};
+  for (const k in FIELDS) {
+    const v = x[k];
+    if (!FIELDS[k as keyof SharedSession](v, x, ended)) return;
+    if (v !== undefined) s[k] = v;
+  }
+  return s as SharedSession;
+}
 
 /**
  * Opens the tab-sync channel. Handoff answers resolve {@link TabSync.requestSession} (they do not
@@ -110,76 +120,69 @@ const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b
  * ```
  */
 export function createTabSync(o: TabSyncOptions): TabSync {
-  const BC = 'BroadcastChannel' in o ? o.BroadcastChannel : (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel;
-  let ch: BroadcastChannel | undefined = BC ? new BC(o.channelName) : undefined;
-  const pending = new Map<string, (s: SharedSession | undefined) => void>();
+  const BC = 'BroadcastChannel' in o ? o.BroadcastChannel : globalThis.BroadcastChannel;
+  let ch: BroadcastChannel | null | undefined = BC && new BC(o.channelName);
+  const pending = new Map<string, (s?: SharedSession) => void>();
   const ended = new Set<string>();
 
   const post = (m: Rec) => {
     try {
-      ch?.postMessage({ type: TYPE, v: V, ...m });
+      ch?.postMessage({ type: TYPE, v: 1, ...m });
     } catch {
       // not clonable or channel closing: peers simply don't hear it
     }
   };
   /** Sends only validated fields of a session that has not ended. */
   const send = (x: SharedSession | undefined, m: Rec) => {
-    const s = toSession(x);
-    if (s && !ended.has(s.sessionId)) post({ k: 's', s, ...m });
+    const s = toSession(x, ended);
+    if (s) post({ k: 's', s, ...m });
   };
-
+  /** Ends `sid` here and everywhere; `error` undefined means logout. (The client always passes its own, valid sessionId.) */
   const end = (sid: string, error?: string) => {
-    if (!isStr(sid)) return;
     ended.add(sid);
-    post(error === undefined ? { k: 'e', sid } : { k: 'e', sid, error });
+    post({ k: 'e', sid, error });
   };
 
-  if (ch) ch.onmessage = (e: MessageEvent) => {
-    const m: unknown = e.data;
-    if (!isPlain(m) || m.type !== TYPE || m.v !== V) return;
-    if (m.k === 'q') {
-      if (!isStr(m.id) || pending.has(m.id)) return;
-      send(o.getSession(), { reason: 'handoff', to: m.id });
-    } else if (m.k === 's') {
-      const s = toSession(m.s);
-      if (!s || ended.has(s.sessionId)) return;
-      if (m.reason === 'handoff') {
-        const resolve = isStr(m.to) ? pending.get(m.to) : undefined;
-        resolve?.(s);
-      } else if (m.reason === 'refreshed' || m.reason === 'login') o.onSession(s, m.reason);
-    } else if (m.k === 'e' && isStr(m.sid) && !ended.has(m.sid)) {
-      if (m.error === undefined) {
-        ended.add(m.sid);
-        o.onLoggedOut(m.sid);
-      } else if (isStr(m.error)) {
-        ended.add(m.sid);
-        o.onExpired(m.sid, m.error);
-      }
+  if (ch) ch.onmessage = ({ data: m }: MessageEvent) => {
+    if (!isPlain(m) || m.type !== TYPE || m.v !== 1) return;
+    const { k, sid, error, reason } = m;
+    const s = k === 's' && toSession(m.s, ended);
+    if (k === 'q') {
+      // pending holds our own requests: never answer ourselves
+      if (isStr(m.id) && !pending.has(m.id)) send(o.getSession(), { reason: 'handoff', to: m.id });
+    } else if (s) {
+      // `to` of another type never matches a key: ids are strings
+      if (reason === 'handoff') pending.get(m.to)?.(s);
+      else if (reason === 'refreshed' || reason === 'login') o.onSession(s, reason);
+    } else if (k === 'e' && isStr(sid) && !ended.has(sid) && isOpt(error)) {
+      ended.add(sid);
+      if (error === undefined) o.onLoggedOut(sid);
+      else o.onExpired(sid, error);
     }
   };
 
   return {
-    requestSession(timeoutMs) {
-      if (!ch) return Promise.resolve(undefined);
-      return new Promise((resolve) => {
-        const id = randomId();
-        const timer = setTimeout(() => done(undefined), clampDelay(timeoutMs));
-        const done = (s: SharedSession | undefined) => {
+    requestSession: (timeoutMs) =>
+      new Promise((resolve) => {
+        if (!ch) return resolve(undefined);
+        // 128 random bits: a request id only (not a secret)
+        const id = crypto.getRandomValues(new Uint32Array(4)).join();
+        const done = (s?: SharedSession) => {
           clearTimeout(timer);
           pending.delete(id);
           resolve(s);
         };
+        const timer = setTimeout(done, clampDelay(timeoutMs));
         pending.set(id, done);
         post({ k: 'q', id });
-      });
-    },
+      }),
     publish: (s, reason) => send(s, { reason }),
-    loggedOut: (sid) => end(sid),
-    expired: (sid, error) => end(sid, error),
+    loggedOut: end,
+    expired: end,
     close() {
       ch?.close();
       ch = undefined;
-      for (const done of [...pending.values()]) done(undefined);
+      pending.forEach((done) => done());
     },
   };
 }

@@ -16,6 +16,7 @@ export interface Challenge {
 }
 
 const TOKEN = /[!#$%&'*+\-.^_`|~\w]+/y;
+const SPACE = /[ \t]*/y;
 // token68: after a scheme and 1*SP, alone up to the next comma (RFC 9110 §11.2). The leading
 // space keeps this linear: it never rescans a run of non-token characters after every scheme.
 const TOKEN68 = /[ \t]+[\w\-.~+/]+=*[ \t]*(?=,|$)/y;
@@ -44,42 +45,39 @@ export function parseChallenges(header: string | null | undefined, maxLength = 8
   const n = header.length;
   let i = 0;
   let current: Challenge | undefined;
-  const skipSpace = () => {
-    while (header[i] === ' ' || header[i] === '\t') i++;
-  };
-  const token = (): string | undefined => {
-    TOKEN.lastIndex = i;
-    const m = TOKEN.exec(header);
-    if (m) i = TOKEN.lastIndex;
-    return m?.[0];
+  /** Matches a sticky regex at `i`; on a match, moves `i` past it and returns the text. */
+  const eat = (re: RegExp) => {
+    re.lastIndex = i;
+    if (re.test(header)) return header.slice(i, (i = re.lastIndex));
   };
   while (i < n) {
-    const name = token();
-    if (name === undefined) {
+    const name = eat(TOKEN)?.toLowerCase();
+    if (!name) {
       i++; // comma, space, or a stray character
       continue;
     }
     const end = i;
-    skipSpace();
+    eat(SPACE);
     if (header[i] !== '=') {
-      out.push((current = { scheme: name.toLowerCase(), params: Object.create(null) as Record<string, string> }));
-      TOKEN68.lastIndex = end;
-      if (TOKEN68.test(header)) i = TOKEN68.lastIndex;
+      out.push((current = { scheme: name, params: Object.create(null) as Record<string, string> }));
+      i = end;
+      eat(TOKEN68);
       continue;
     }
     i++;
-    skipSpace();
-    let value: string | undefined = '';
+    eat(SPACE);
+    let value = '';
     if (header[i] === '"') {
-      for (i++; i < n && header[i] !== '"'; i++) {
+      for (i++; header[i] !== '"'; i++) {
         if (header[i] === '\\') i++;
-        value += header[i] ?? '';
+        if (i >= n) return out; // unterminated: the rest is inside it, and this parameter is dropped
+        value += header[i];
       }
-      if (i++ >= n) value = undefined; // unterminated
+      i++;
     } else {
-      value = token() ?? '';
+      value = eat(TOKEN) ?? '';
     }
-    if (current && value !== undefined) current.params[name.toLowerCase()] ??= value;
+    if (current) current.params[name] ??= value;
   }
   return out;
 }

@@ -1,27 +1,32 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, createScheduler } from '../src/scheduler.js';
-import type { SchedulerOptions } from '../src/scheduler.js';
+import { createScheduler } from '../src/scheduler.js';
+import type { Scheduler, SchedulerOptions } from '../src/scheduler.js';
 import { MAX_TIMER_DELAY } from '../src/clock.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const DAY = 86_400_000;
 
-function setup(over: Partial<SchedulerOptions> & { due?: number | undefined } = {}) {
-  const win = new EventTarget();
-  const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+let made: Scheduler[] = [];
+/** A scheduler with a fixed Math.random (jitter and backoff) on the page's window and document. */
+function make(o: SchedulerOptions, random = 0) {
+  vi.spyOn(Math, 'random').mockReturnValue(random);
+  const s = createScheduler(o);
+  made.push(s);
+  return s;
+}
+
+function setup(over: Partial<SchedulerOptions> & { due?: number | undefined; random?: number } = {}) {
   const calls: number[] = [];
   let due: number | undefined = 'due' in over ? over.due : T0 + 60_000;
-  const s = createScheduler({
-    now: () => Date.now(),
-    dueAt: () => due,
-    onDue: () => calls.push(Date.now()),
-    random: () => 0,
-    win,
-    doc,
-    ...over,
-  });
-  return { s, win, doc, calls, setDue: (d: number | undefined) => (due = d) };
+  const { random, ...opts } = over;
+  delete opts.due;
+  const s = make({ now: () => Date.now(), dueAt: () => due, onDue: () => calls.push(Date.now()), ...opts }, random);
+  return { s, calls, setDue: (d: number | undefined) => (due = d) };
 }
+
+/** A wake event as the browser fires it: visibilitychange at the document (it bubbles to the window), the others at the window. */
+const wake = (type: string) =>
+  (type === 'visibilitychange' ? document : window).dispatchEvent(new Event(type, { bubbles: true }));
 
 /** A sleeping tab: the wall clock moves, timers do not fire. */
 const sleepFor = (ms: number) => vi.setSystemTime(Date.now() + ms);
@@ -31,6 +36,9 @@ beforeEach(() => {
   vi.setSystemTime(T0);
 });
 afterEach(() => {
+  for (const s of made) s.stop();
+  made = [];
+  vi.restoreAllMocks();
   vi.useRealTimers();
 });
 
@@ -60,7 +68,7 @@ describe('createScheduler', () => {
   it('keeps the jittered fire time within [due - jitterMs, due]', () => {
     for (const r of [0, 0.001, 0.25, 0.5, 0.75, 0.999999]) {
       vi.setSystemTime(T0);
-      const { s, calls } = setup({ jitterMs: 5000, random: () => r });
+      const { s, calls } = setup({ jitterMs: 5000, random: r });
       s.start();
       vi.advanceTimersByTime(60_000);
       s.stop();
@@ -73,7 +81,7 @@ describe('createScheduler', () => {
   });
 
   it('defaults to a jitter of at most 5 s', () => {
-    const { s, calls } = setup({ random: () => 0.999999 });
+    const { s, calls } = setup({ random: 0.999999 });
     s.start();
     vi.advanceTimersByTime(54_999);
     expect(calls).toEqual([]);
@@ -101,20 +109,20 @@ describe('createScheduler', () => {
     ['pageshow', 'win'],
     ['online', 'win'],
     ['visibilitychange', 'doc'],
-  ] as const)('re-checks the wall clock on %s after the tab slept', (type, where) => {
+  ] as const)('re-checks the wall clock on %s (at the %s) after the tab slept', (type) => {
     const ctx = setup({ jitterMs: 0 });
     ctx.s.start();
     sleepFor(120_000);
     expect(ctx.calls).toEqual([]);
-    ctx[where].dispatchEvent(new Event(type));
+    wake(type);
     expect(ctx.calls).toEqual([T0 + 120_000]);
   });
 
   it('ignores visibilitychange while hidden, and re-arms on a wake before the due time', () => {
-    const { s, win, calls } = setup({ jitterMs: 0 });
+    const { s, calls } = setup({ jitterMs: 0 });
     s.start();
     sleepFor(30_000);
-    win.dispatchEvent(new Event('focus')); // not due yet: re-armed from the real clock
+    wake('focus'); // not due yet: re-armed from the real clock
     vi.advanceTimersByTime(29_999);
     expect(calls).toEqual([]);
     vi.advanceTimersByTime(1);
@@ -123,39 +131,36 @@ describe('createScheduler', () => {
     const other = setup({ jitterMs: 0 });
     other.s.start();
     sleepFor(120_000);
-    other.doc.visibilityState = 'hidden';
-    other.doc.dispatchEvent(new Event('visibilitychange'));
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    wake('visibilitychange');
     expect(other.calls).toEqual([]);
-    other.doc.visibilityState = 'visible';
-    other.doc.dispatchEvent(new Event('visibilitychange'));
+    visibility.mockReturnValue('visible');
+    wake('visibilitychange');
     expect(other.calls).toHaveLength(1);
   });
 
-  it('keeps minIntervalMs between calls even when every renewal is due at once', () => {
+  it('keeps 2 s between calls even when every renewal is due at once', () => {
     // expires_in≈0: every new token is due immediately; the client reschedules after each one.
-    const ctx = setup({ jitterMs: 0, minIntervalMs: 2000, due: T0 });
-    const s = createScheduler({
+    const calls: number[] = [];
+    const s = make({
       now: () => Date.now(),
-      dueAt: () => ctx.calls.length + T0, // a new due value after every call, always in the past
+      dueAt: () => calls.length + T0, // a new due value after every call, always in the past
       onDue: () => {
-        ctx.calls.push(Date.now());
+        calls.push(Date.now());
         s.reschedule();
       },
-      random: () => 0,
-      win: ctx.win,
-      doc: ctx.doc,
+      jitterMs: 0,
     });
     s.start();
     vi.advanceTimersByTime(10_000);
-    expect(ctx.calls).toEqual([T0, T0 + 2000, T0 + 4000, T0 + 6000, T0 + 8000, T0 + 10_000]);
-    ctx.win.dispatchEvent(new Event('focus')); // a wake inside the interval does not bypass it
-    ctx.win.dispatchEvent(new Event('online'));
-    expect(ctx.calls).toHaveLength(6);
-    s.stop();
+    expect(calls).toEqual([T0, T0 + 2000, T0 + 4000, T0 + 6000, T0 + 8000, T0 + 10_000]);
+    wake('focus'); // a wake inside the interval does not bypass it
+    wake('online');
+    expect(calls).toHaveLength(6);
   });
 
   it('retries with growing backoff while dueAt() does not change, and resets on new tokens', () => {
-    const { s, calls, setDue } = setup({ jitterMs: 0, due: T0, random: () => 1 });
+    const { s, calls, setDue } = setup({ jitterMs: 0, due: T0, random: 1 });
     s.start();
     vi.advanceTimersByTime(40_000);
     // attempt n waits max(2000, 1000 * 2^n): 2000, 2000, 4000, 8000, 16000
@@ -167,18 +172,15 @@ describe('createScheduler', () => {
   });
 
   it('stop() clears the timer and every listener; nothing fires afterwards', () => {
-    const { s, win, doc, calls } = setup({ jitterMs: 0 });
-    const removeWin = vi.spyOn(win, 'removeEventListener');
-    const removeDoc = vi.spyOn(doc, 'removeEventListener');
+    const { s, calls } = setup({ jitterMs: 0 });
+    const removed = vi.spyOn(globalThis, 'removeEventListener');
     s.start();
     expect(vi.getTimerCount()).toBe(1);
     s.stop();
     expect(vi.getTimerCount()).toBe(0);
-    expect(removeWin.mock.calls.map((c) => c[0]).sort()).toEqual(['focus', 'online', 'pageshow']);
-    expect(removeDoc.mock.calls.map((c) => c[0])).toEqual(['visibilitychange']);
+    expect(removed.mock.calls.map((c) => c[0]).sort()).toEqual(['focus', 'online', 'pageshow', 'visibilitychange']);
     sleepFor(120_000);
-    for (const t of ['focus', 'pageshow', 'online']) win.dispatchEvent(new Event(t));
-    doc.dispatchEvent(new Event('visibilitychange'));
+    for (const t of ['focus', 'pageshow', 'online', 'visibilitychange']) wake(t);
     s.reschedule();
     vi.advanceTimersByTime(DAY);
     expect(calls).toEqual([]);
@@ -188,12 +190,12 @@ describe('createScheduler', () => {
   });
 
   it('start() is idempotent (one set of listeners, one timer)', () => {
-    const { s, win, calls } = setup({ jitterMs: 0, minIntervalMs: 0 });
+    const { s, calls } = setup({ jitterMs: 0 });
     s.start();
     s.start();
     expect(vi.getTimerCount()).toBe(1);
     sleepFor(120_000);
-    win.dispatchEvent(new Event('focus'));
+    wake('focus');
     expect(calls).toHaveLength(1);
   });
 
@@ -209,7 +211,7 @@ describe('createScheduler', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('listens on the global window and document by default', () => {
+  it('listens on the global window', () => {
     const calls: number[] = [];
     const s = createScheduler({ now: () => Date.now(), dueAt: () => T0 + 1000, onDue: () => calls.push(1), jitterMs: 0 });
     s.start();
@@ -219,29 +221,23 @@ describe('createScheduler', () => {
     s.stop();
     sleepFor(5000);
     window.dispatchEvent(new Event('focus'));
-    document.dispatchEvent(new Event('visibilitychange'));
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
     expect(calls).toHaveLength(1);
   });
 });
 
-describe('backoffDelay', () => {
-  it('stays within [0, min(max, base * 2^attempt)] for many attempts', () => {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const cap = Math.min(60_000, 1000 * 2 ** attempt);
-      expect(backoffDelay(attempt, { random: () => 0 })).toBe(0);
-      expect(backoffDelay(attempt, { random: () => 1 })).toBe(cap);
-      const d = backoffDelay(attempt);
-      expect(d).toBeGreaterThanOrEqual(0);
-      expect(d).toBeLessThanOrEqual(cap);
-      expect(Number.isFinite(d)).toBe(true);
-    }
-  });
-
-  it('honours baseMs/maxMs and treats bad attempts as 0', () => {
-    expect(backoffDelay(3, { baseMs: 100, maxMs: 500, random: () => 1 })).toBe(500);
-    expect(backoffDelay(2, { baseMs: 100, maxMs: 500, random: () => 0.5 })).toBe(200);
-    expect(backoffDelay(-5, { random: () => 1 })).toBe(1000);
-    expect(backoffDelay(Number.NaN, { random: () => 1 })).toBe(1000);
-    expect(backoffDelay(1e9, { random: () => 1 })).toBe(60_000);
+describe('retry backoff', () => {
+  it('waits random() * min(60 s, 1 s * 2^attempt), never less than 2 s', () => {
+    const top = setup({ jitterMs: 0, due: T0, random: 1 });
+    top.s.start();
+    vi.advanceTimersByTime(300_000);
+    // 1000 * 2^n for n = 0..5 (floored at 2000), then capped at 60000
+    expect(top.calls.map((t) => t - T0)).toEqual([0, 2000, 4000, 8000, 16_000, 32_000, 64_000, 124_000, 184_000, 244_000]);
+    top.s.stop();
+    vi.setSystemTime(T0);
+    const low = setup({ jitterMs: 0, due: T0, random: 0 });
+    low.s.start();
+    vi.advanceTimersByTime(10_000);
+    expect(low.calls.map((t) => t - T0)).toEqual([0, 2000, 4000, 6000, 8000, 10_000]);
   });
 });
