@@ -93,8 +93,8 @@ export const authError = (code: AuthErrorCode, message: string, details?: Constr
 
 /**
  * Translates anything thrown below the client (oauth4webapi, fetch, WebCrypto, aborts) into an
- * {@link AuthError}. The original error object is dropped: only its class name and, for
- * oauth4webapi, its error code survive, in `message` and as the `cause` string. Neither can
+ * {@link AuthError}. The original error object is dropped: only its error code (for
+ * oauth4webapi) or class name (for platform errors) survives, in `message` and as `cause`. Neither can
  * hold a secret; oauth4webapi's own messages and causes (which can quote whole token
  * responses) never get through.
  *
@@ -102,11 +102,12 @@ export const authError = (code: AuthErrorCode, message: string, details?: Constr
  */
 export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_response'): AuthError {
   if (isAuthError(err)) return err;
+  // oauth4webapi's error codes are stable; class names are not (minifiers rename classes).
   const e = (err ?? {}) as { name?: unknown; code?: unknown; error?: unknown; error_description?: unknown };
   const name = String(e.name);
-  const cause = typeof e.code === 'string' ? `${name}: ${e.code}` : name;
+  const cause = typeof e.code === 'string' ? e.code : name;
   // OAuth error responses from the token endpoint or the authorization response.
-  if (typeof e.error === 'string' && /^(ResponseBody|AuthorizationResponse)Error$/.test(name)) {
+  if (typeof e.error === 'string' && /^OAUTH_(RESPONSE_BODY|AUTHORIZATION_RESPONSE)_ERROR$/.test(cause)) {
     return authError('oauth_error', `The server answered ${clip(e.error)}`, { error: e.error, errorDescription: e.error_description, cause });
   }
   const code: AuthErrorCode =

@@ -29,8 +29,15 @@ describe('AuthError', () => {
     expect(surface(e)).not.toContain(SECRET);
   });
 
+  it('recognises oauth4webapi errors by their code, not their class name (minifiers rename classes)', () => {
+    const minified = Object.assign(new Error('x'), { name: 'tt', code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant' });
+    expect(toAuthError(minified)).toMatchObject({ code: 'oauth_error', error: 'invalid_grant' });
+    const authResponse = Object.assign(new Error('x'), { name: 'ce', code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'login_required' });
+    expect(toAuthError(authResponse)).toMatchObject({ code: 'oauth_error', error: 'login_required' });
+  });
+
   it('truncates and flattens error_description', () => {
-    const e = toAuthError(Object.assign(new Error('x'), { name: 'ResponseBodyError', error: 'invalid_grant', error_description: 'a\nb'.repeat(500) }));
+    const e = toAuthError(Object.assign(new Error('x'), { name: 'ResponseBodyError', code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant', error_description: 'a\nb'.repeat(500) }));
     expect(e.code).toBe('oauth_error');
     expect(e.errorDescription?.length).toBeLessThanOrEqual(256);
     expect(e.errorDescription).not.toContain('\n');
