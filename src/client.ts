@@ -41,13 +41,29 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const win = typeof window === 'undefined' ? undefined : window;
   const config = resolveConfig(options, win?.location.origin);
   const now = systemNow;
-  const protocol = createProtocol(config);
+  // The public discovery metadata is kept for an hour in this tab's sessionStorage, so a reload
+  // does not rediscover; it is re-validated before use.
+  const metaKey = `spa-auth.meta.${config.issuer}`;
+  const protocol = createProtocol(config, {
+    get() {
+      const cached = JSON.parse(win?.sessionStorage.getItem(metaKey) ?? 'null') as { as?: unknown; at?: number } | null;
+      return cached && now() - Number(cached.at) < 3_600_000 ? cached.as : undefined;
+    },
+    set(as) {
+      try {
+        win?.sessionStorage.setItem(metaKey, JSON.stringify({ as, at: now() }));
+      } catch {
+        // storage full or blocked: discovery simply runs again next time
+      }
+    },
+  });
   const events = createEmitter<AuthEvents>();
   const session = createSession();
   const ended = new Set<string>();
   // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
   const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
   const presence = `spa-auth:tab:${config.issuer}:${config.clientId}:`;
+  const me = presence + protocol.secrets().state;
   let leave: (() => void) | undefined;
   let dpop: DPoPSession | undefined;
   let initPromise: Promise<InitResult> | undefined;
@@ -90,7 +106,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
     if (locks && !leave) {
       const held = new Promise<void>((resolve) => (leave = resolve));
-      locks.request(presence + Math.random(), () => held).catch(() => undefined);
+      locks.request(me, () => held).catch(() => undefined);
     }
     if (fresh) events.emit('authenticated', { user: tokens.claims });
     else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
@@ -141,6 +157,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     await install(toTokens(result, base), !base, base ? 'refreshed' : 'login');
   };
 
+  /** How many other tabs of the app are signed in (they hold presence locks). */
+  const peers = async () => (locks ? (await locks.query()).held?.filter((l) => l.name?.startsWith(presence) && l.name !== me).length ?? 0 : 0);
+
+  /** Asks every signed-in tab for its session and resolves the newest answer. */
+  const ask = async () => {
+    const n = await peers();
+    return n ? sync.requestSession(HANDOFF_MS, n) : undefined;
+  };
+
   const renewal = createRenewal({
     config,
     now,
@@ -153,6 +178,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     complete,
     end: (error) => void drop(error, true),
     locks,
+    // Inside the refresh lock: a tab that just renewed may not have been heard from yet.
+    catchUp: async () => {
+      const peer = await ask();
+      const t = session.get();
+      if (peer && t && peer.sessionId === t.sessionId && peer.issuedAt > t.issuedAt) await install(peer, false);
+    },
   });
 
   const handleCallback = async (params: URLSearchParams): Promise<InitResult> => {
@@ -173,8 +204,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
 
   const restore = async (): Promise<InitResult> => {
-    const held = locks && (await locks.query()).held;
-    const peer = held?.some((lock) => lock.name?.startsWith(presence)) ? await sync.requestSession(HANDOFF_MS) : undefined;
+    const peer = await ask();
     if (peer) await install(peer, true);
     else if (config.silentAuthorization) await renewal.silent().catch(() => undefined);
     // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.

@@ -68,11 +68,18 @@ function must(ok: unknown, why: string): asserts ok {
   if (!ok) throw authError('invalid_response', why);
 }
 
+/** Where validated metadata may be kept between page loads (it is public; never a token). */
+export interface MetadataCache {
+  get(): unknown;
+  set(metadata: Metadata): void;
+}
+
 /**
  * Binds the protocol to a configuration. Does no I/O until a method is called; discovery
  * runs once and is shared by all callers (a failed discovery is retried on the next call).
+ * A cached metadata document is re-validated before use; a bad one is simply rediscovered.
  */
-export function createProtocol(config: Config): Protocol {
+export function createProtocol(config: Config, cache?: MetadataCache): Protocol {
   const { clientId, issuer, allowHttp, clockTolerance } = config;
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
   const auth = oauth.None();
@@ -137,9 +144,16 @@ export function createProtocol(config: Config): Protocol {
   return {
     discover: () =>
       (discovery ??= call(async () => {
+        try {
+          return validate(cache?.get() as Metadata);
+        } catch {
+          // nothing cached, or not valid for this configuration: discover
+        }
         let res = await oauth.discoveryRequest(config.issuerUrl, http);
         if (res.status === 404) res = await oauth.discoveryRequest(config.issuerUrl, { ...http, algorithm: 'oauth2' });
-        return validate(await oauth.processDiscoveryResponse(config.issuerUrl, res));
+        const as = validate(await oauth.processDiscoveryResponse(config.issuerUrl, res));
+        cache?.set(as);
+        return as;
       }).catch((err: unknown) => {
         discovery = undefined;
         throw err;
@@ -174,8 +188,9 @@ export function createProtocol(config: Config): Protocol {
         set('acr_values', p.acrValues);
         set('max_age', p.maxAge);
         const url = endpoint(as, 'authorization_endpoint');
-        // PAR (RFC 9126 §4): the browser then carries only client_id and request_uri.
-        if (as.pushed_authorization_request_endpoint) {
+        // PAR (RFC 9126 §4): the browser then carries only client_id and request_uri. A
+        // prompt=none request (silent authorization) skips it unless required: one round trip less.
+        if (as.require_pushed_authorization_requests || (as.pushed_authorization_request_endpoint && p.prompt !== 'none')) {
           const par = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, auth, params, http));
           url.search = `client_id=${encodeURIComponent(clientId)}&request_uri=${encodeURIComponent(par.request_uri)}`;
         } else url.search = `${params}`;

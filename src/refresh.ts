@@ -7,7 +7,6 @@
  * @see https://w3c.github.io/web-locks/
  * @module
  */
-import { clampDelay } from './clock.js';
 
 /** Options for {@link createRefresher}. */
 export interface RefresherOptions {
@@ -21,16 +20,18 @@ export interface RefresherOptions {
   needsRefresh: () => boolean;
   /** Performs the network refresh and installs (+ broadcasts) the result. Runs inside the lock. */
   run: () => Promise<void>;
-  /** After waiting for a lock another tab held, how long to wait for that tab's broadcast tokens to arrive before refreshing ourselves. Default 1000 ms. */
-  peerWaitMs?: number;
+  /**
+   * Runs inside the lock before the re-check: asks the other tabs for their session and adopts
+   * a newer one (changing `version()`). A tab that renewed installs its tokens before it
+   * releases the lock, so its answer is current even when its broadcast is still in flight.
+   */
+  catchUp?: (() => Promise<void>) | undefined;
 }
 
 /** The handle returned by {@link createRefresher}. */
 export interface Refresher {
   /** Renew. Concurrent calls in the tab share one promise. force=true renews even if !needsRefresh(), but never if version() changed since the call started (someone else already renewed). */
   refresh(force?: boolean): Promise<void>;
-  /** The client calls this whenever version() changes, to wake a tab waiting for a peer's broadcast. */
-  changed(): void;
 }
 
 /** One run of the check → lock → re-check sequence: the version it started at, whether forced, its promise. */
@@ -46,48 +47,29 @@ interface Flight {
  * A call joins the running flight when that flight started at the current `version()` and is
  * at least as strong (a forced call never joins an unforced flight, whose re-check might skip
  * the renewal); otherwise it starts a new flight queued behind the running one, so two
- * `run()`s never overlap in a tab. A flight checks, in order: `version()` changed since it
- * started → done; not forced and `!needsRefresh()` → done; else `run()`. Under a Web Lock this
- * check happens inside the lock; when another tab held the lock, the flight first waits up to
- * `peerWaitMs` for {@link Refresher.changed} (the peer's broadcast tokens).
+ * `run()`s never overlap in a tab. A flight takes the Web Lock, catches up with the other tabs,
+ * then checks, in order: `version()` changed since it started → done; not forced and
+ * `!needsRefresh()` → done; else `run()`.
  *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  * @example
  * ```ts
  * const r = createRefresher({ lockName, locks: navigator.locks?.request ? navigator.locks : null,
- *   version: () => gen, needsRefresh: () => expiresAt - now() < leeway, run: refreshAndInstall });
- * await r.refresh(); // ...and call r.changed() whenever gen changes
+ *   version: () => gen, needsRefresh: () => expiresAt - now() < leeway, run: refreshAndInstall,
+ *   catchUp: adoptNewerSessionFromOtherTabs });
+ * await r.refresh();
  * ```
  */
-export function createRefresher({ lockName, locks, version, needsRefresh, run, peerWaitMs = 1000 }: RefresherOptions): Refresher {
+export function createRefresher({ lockName, locks, version, needsRefresh, run, catchUp }: RefresherOptions): Refresher {
   let flight: Flight | undefined;
-  // Flights run one after the other (each awaits the previous), so at most one waits for a peer.
-  let wake: (() => void) | undefined;
-
-  /** Resolves on the next changed() or after peerWaitMs, whichever comes first. */
-  const waitForPeer = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, clampDelay(peerWaitMs));
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
 
   const fly = async (v0: number, force: boolean, prev: Promise<void> | undefined) => {
     await prev?.catch(() => {});
     const renew = async () => {
+      await catchUp?.();
       if (version() === v0 && (force || needsRefresh())) await run();
     };
-    if (!locks) return renew();
-    // Free lock: renew at once. Held by another tab: wait for it, then for its broadcast, then re-check.
-    await locks.request(lockName, { ifAvailable: true }, (lock) =>
-      lock
-        ? renew()
-        : locks.request(lockName, async () => {
-            if (version() === v0) await waitForPeer();
-            await renew();
-          }),
-    );
+    await (locks ? locks.request(lockName, renew) : renew());
   };
 
   return {
@@ -106,6 +88,5 @@ export function createRefresher({ lockName, locks, version, needsRefresh, run, p
       }
       return flight.p;
     },
-    changed: () => wake?.(),
   };
 }

@@ -20,8 +20,6 @@ import { silentAuthorize } from './silent-auth.js';
 import type { Transaction } from './transaction.js';
 import type { AuthEvents } from './types.js';
 
-/** Per-tab random lead before the due time, so tabs do not all wake at once. */
-const JITTER_MS = 5000;
 /** OAuth errors that say "try again later" rather than "this grant is over". */
 const TRANSIENT = /^(temporarily_unavailable|server_error|use_dpop_nonce)$/;
 
@@ -39,6 +37,8 @@ export interface RenewalOptions {
   /** Ends the session everywhere with this error. */
   end: (error: AuthError) => void;
   locks: { request: LockManager['request'] } | null | undefined;
+  /** Adopts a newer session from the other tabs; runs inside the refresh lock. */
+  catchUp?: (() => Promise<void>) | undefined;
 }
 
 export interface Renewal {
@@ -57,15 +57,22 @@ export const isFatal = (e: AuthError): boolean => e.code === 'oauth_error' && !T
 export function createRenewal(o: RenewalOptions): Renewal {
   const { config, now, protocol, session } = o;
 
-  /** Renew at `leeway` before expiry, or at half-life for tokens shorter than twice the leeway. */
-  const dueAt = () => {
+  // Drawn once per tab: tabs do not all wake at once.
+  const jitter = Math.random();
+
+  /**
+   * Renew at `leeway` before expiry (at half-life for tokens shorter than twice the leeway),
+   * minus this tab's random lead: up to 5 s, or a tenth of the token's lifetime.
+   */
+  const dueAt = (): number | undefined => {
     const t = session.get();
-    return t && t.expiresAt - Math.min(config.refreshLeewayMs, (t.expiresAt - t.issuedAt) / 2);
+    if (!t) return undefined;
+    const life = t.expiresAt - t.issuedAt;
+    return t.expiresAt - Math.min(config.refreshLeewayMs, life / 2) - jitter * Math.min(5000, life / 10);
   };
-  // The scheduler wakes up to JITTER_MS early; that wake-up must count as due.
   const needsRefresh = () => {
     const due = dueAt();
-    return due !== undefined && now() >= due - JITTER_MS;
+    return due !== undefined && now() >= due;
   };
   const noSession = (error?: string) => authError('login_required', 'There is no session; call login()', error ? { error } : undefined);
 
@@ -113,6 +120,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
     version: () => session.version(),
     needsRefresh,
     run,
+    catchUp: o.catchUp,
   });
 
   /** Scheduled renewal. The scheduler retries a failure with full-jitter backoff; the app hears of each. */
@@ -122,7 +130,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
     });
   };
 
-  const scheduler = createScheduler({ now, dueAt, onDue: background, jitterMs: JITTER_MS });
+  const scheduler = createScheduler({ now, dueAt, onDue: background, jitterMs: 0 });
 
   return {
     async getAccessToken(force) {
@@ -146,9 +154,6 @@ export function createRenewal(o: RenewalOptions): Renewal {
     silent,
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),
-    changed() {
-      refresher.changed();
-      scheduler.reschedule();
-    },
+    changed: () => scheduler.reschedule(),
   };
 }

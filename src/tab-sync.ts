@@ -50,8 +50,11 @@ export interface TabSyncOptions {
 
 /** The handle returned by {@link createTabSync}. */
 export interface TabSync {
-  /** Asks live tabs for the session; resolves the first valid answer, or undefined after timeoutMs. No network. */
-  requestSession(timeoutMs: number): Promise<SharedSession | undefined>;
+  /**
+   * Asks live tabs for the session (no network). Resolves the newest (latest `issuedAt`) of the
+   * valid answers once `answers` of them arrived (default 1), or whatever arrived by `timeoutMs`.
+   */
+  requestSession(timeoutMs: number, answers?: number): Promise<SharedSession | undefined>;
   publish(s: SharedSession, reason: 'refreshed' | 'login'): void;
   loggedOut(sessionId: string): void;
   expired(sessionId: string, error: string): void;
@@ -162,18 +165,22 @@ export function createTabSync(o: TabSyncOptions): TabSync {
   };
 
   return {
-    requestSession: (timeoutMs) =>
+    requestSession: (timeoutMs, answers = 1) =>
       new Promise((resolve) => {
         if (!ch) return resolve(undefined);
         // 128 random bits: a request id only (not a secret)
         const id = crypto.getRandomValues(new Uint32Array(4)).join();
-        const done = (s?: SharedSession) => {
+        let newest: SharedSession | undefined;
+        const done = () => {
           clearTimeout(timer);
           pending.delete(id);
-          resolve(s);
+          resolve(newest);
         };
         const timer = setTimeout(done, clampDelay(timeoutMs));
-        pending.set(id, done);
+        pending.set(id, (s) => {
+          if (s && !(newest && newest.issuedAt >= s.issuedAt)) newest = s;
+          if (!s || --answers < 1) done();
+        });
         post({ k: 'q', id });
       }),
     publish: (s, reason) => send(s, { reason }),

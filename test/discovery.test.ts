@@ -53,6 +53,7 @@ describe('discovery', () => {
     expect(nav.last()?.startsWith('http://127.0.0.1:9999/authorize')).toBe(true);
     // a loopback issuer still may not send the browser to plain http elsewhere
     Object.assign(server.metadata, { token_endpoint: 'http://10.0.0.1/token' });
+    window.sessionStorage.clear(); // no cached metadata from the first client
     await expectCode(createAuthClient({ issuer: server.issuer, clientId: 'spa', redirectUri: 'http://127.0.0.1:3000/cb', fetch: server.fetch }).login(), 'invalid_response');
   });
 
@@ -71,5 +72,29 @@ describe('hostile transport', () => {
     flow.server.tokenHook = () => new Response('{}', { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_client", ${'a=b, '.repeat(100_000)}` } });
     const { result } = await flow.login();
     await expectCode(result, 'invalid_response');
+  });
+});
+
+describe('metadata cache', () => {
+  it('a reloaded page reuses the validated metadata instead of rediscovering', async () => {
+    captureNavigation();
+    await flow.client().login();
+    const discoveries = () => flow.server.requests.filter((r) => r.url.pathname.includes('well-known')).length;
+    expect(discoveries()).toBe(1);
+    await flow.client().login(); // a new page of the same tab
+    expect(discoveries()).toBe(1);
+  });
+
+  it('rediscovers when the cached document does not validate', async () => {
+    captureNavigation();
+    await flow.client().login();
+    const key = Object.keys(window.sessionStorage).find((k) => k.startsWith('spa-auth.meta.')) ?? '';
+    const cached = JSON.parse(window.sessionStorage.getItem(key) ?? '{}') as { as: Record<string, unknown> };
+    cached.as.token_endpoint = 'http://evil.example/token';
+    window.sessionStorage.setItem(key, JSON.stringify(cached));
+    const nav = captureNavigation();
+    await flow.client().login();
+    expect(flow.server.requests.filter((r) => r.url.pathname.includes('well-known'))).toHaveLength(2);
+    expect(nav.last()).toContain(`${flow.server.issuer}/authorize`);
   });
 });

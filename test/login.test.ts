@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuthClientOptions } from '../src/index.js';
-import { APP, captureNavigation, landOn, persistedState, resetPage } from './helpers/browser.js';
+import { APP, captureNavigation, landOn, persistedState, resetPage, transactionKeys } from './helpers/browser.js';
 import type { FakeServer } from './helpers/fake-server.js';
 import { expectCode, useFlow } from './helpers/flow.js';
 
@@ -42,7 +42,7 @@ describe('login and callback', () => {
     for (const t of [...server.issued.accessTokens, ...server.issued.refreshTokens, ...server.issued.idTokens]) {
       expect(persisted).not.toContain(t);
     }
-    expect(window.sessionStorage.length).toBe(0); // the transaction is consumed
+    expect(transactionKeys()).toEqual([]); // the transaction is consumed
   });
 
   it('calls init() once per page: a second call returns the same promise', async () => {
@@ -136,14 +136,14 @@ describe('callback validation', () => {
   it('rejects a transaction older than 10 minutes', async () => {
     const nav = captureNavigation();
     await client().login();
-    const key = window.sessionStorage.key(0) ?? '';
+    const key = transactionKeys()[0] ?? '';
     const tx = JSON.parse(window.sessionStorage.getItem(key) ?? '{}') as { createdAt: number };
     tx.createdAt -= 11 * 60_000;
     window.sessionStorage.setItem(key, JSON.stringify(tx));
     landOn(server.authorize(nav.last() ?? ''));
     await expectCode(client().init(), 'invalid_state');
     expect(server.tokenRequests()).toHaveLength(0);
-    expect(window.sessionStorage.length).toBe(0);
+    expect(transactionKeys()).toEqual([]);
   });
 
   it('rejects a wrong iss (RFC 9207) and a missing one when the server advertises it', async () => {
@@ -167,7 +167,7 @@ describe('callback validation', () => {
     const err = await expectCode(client().init(), 'oauth_error');
     expect(err.error).toBe('access_denied');
     expect(window.location.search).toBe('');
-    expect(window.sessionStorage.length).toBe(0);
+    expect(transactionKeys()).toEqual([]);
   });
 
   it('does not believe an error response whose iss is wrong (mix-up defence)', async () => {
@@ -219,7 +219,7 @@ describe('token response validation', () => {
       const { next, result } = await loginFlow();
       await expectCode(result, 'invalid_response');
       expect(next.isAuthenticated).toBe(false);
-      expect(window.sessionStorage.length).toBe(0);
+      expect(transactionKeys()).toEqual([]);
     });
   }
 

@@ -55,14 +55,19 @@ function fakeServer() {
 
 type Tokens = { rt: string; expiresAt: number };
 
-/** One "tab": in-memory tokens, a refresher, and a bus that delivers broadcasts to the others after 5 ms. */
-function makeTab(bus: Array<(t: Tokens) => void>, server: ReturnType<typeof fakeServer>, locks: Locks | null, peerWaitMs?: number) {
+type Tab = ReturnType<typeof makeTab>;
+
+/**
+ * One "tab": in-memory tokens, a refresher, and a bus that delivers broadcasts to the others
+ * after `delay` ms. With `catchUp`, the tab asks the other tabs (the `tabs` list) for their
+ * tokens inside the lock and adopts newer ones, as the client does over BroadcastChannel.
+ */
+function makeTab(bus: Array<(t: Tokens) => void>, server: ReturnType<typeof fakeServer>, locks: Locks | null, o: { tabs?: Tab[]; delay?: number } = {}) {
   const st = { version: 0, rt: 'rt0', expiresAt: Date.now() - 1, runs: 0 };
   const install = (t: Tokens) => {
     st.rt = t.rt;
     st.expiresAt = t.expiresAt;
     st.version++;
-    r.changed();
   };
   const r: Refresher = createRefresher({
     lockName: 'spa-auth:refresh:test',
@@ -73,9 +78,15 @@ function makeTab(bus: Array<(t: Tokens) => void>, server: ReturnType<typeof fake
       st.runs++;
       const t = await server.refresh(st.rt);
       install(t);
-      for (const deliver of bus) if (deliver !== receive) setTimeout(() => deliver(t), 5);
+      for (const deliver of bus) if (deliver !== receive) setTimeout(() => deliver(t), o.delay ?? 5);
     },
-    ...(peerWaitMs === undefined ? {} : { peerWaitMs }),
+    catchUp:
+      o.tabs &&
+      (async () => {
+        await new Promise((res) => setTimeout(res, 1)); // one message round trip
+        const newest = o.tabs?.filter((t) => t.st !== st).sort((a, b) => b.st.expiresAt - a.st.expiresAt)[0];
+        if (newest && newest.st.expiresAt > st.expiresAt) install({ rt: newest.st.rt, expiresAt: newest.st.expiresAt });
+      }),
   });
   const receive = (t: Tokens) => install(t);
   bus.push(receive);
@@ -169,46 +180,56 @@ describe.each([
 });
 
 describe('across tabs (shared Web Lock)', () => {
-  it('concurrent refreshes in two tabs: exactly one run, the other tab adopts the broadcast', async () => {
+  /** Two tabs that catch up with each other inside the lock, and whose broadcasts take `delay` ms. */
+  function twoTabs(delay: number, catchUp = true) {
     const bus: Array<(t: Tokens) => void> = [];
     const server = fakeServer();
     const locks = fakeLocks();
-    const a = makeTab(bus, server, locks, 10_000);
-    const b = makeTab(bus, server, locks, 10_000);
+    const tabs: Tab[] = [];
+    const a = makeTab(bus, server, locks, { delay, ...(catchUp && { tabs }) });
+    const b = makeTab(bus, server, locks, { delay, ...(catchUp && { tabs }) });
+    tabs.push(a, b);
+    return { server, a, b };
+  }
+
+  it('concurrent refreshes in two tabs: exactly one run, the other tab adopts the result', async () => {
+    const { server, a, b } = twoTabs(5);
     const calls = [...Array.from({ length: 10 }, () => a.r.refresh()), ...Array.from({ length: 10 }, () => b.r.refresh())];
-    let done = false;
-    void Promise.all(calls).then(() => (done = true));
-    await vi.advanceTimersByTimeAsync(100); // far less than peerWaitMs: b is woken by changed()
-    expect(done).toBe(true);
+    await vi.runAllTimersAsync();
+    await Promise.all(calls);
     expect(server.refreshes).toBe(1);
     expect(server.replays).toBe(0);
     expect(a.st.runs + b.st.runs).toBe(1);
     expect(b.st.rt).toBe(a.st.rt);
   });
 
-  it('would replay the rotated token without the peer wait (the test can fail)', async () => {
-    const bus: Array<(t: Tokens) => void> = [];
-    const server = fakeServer();
-    const locks = fakeLocks();
-    const a = makeTab(bus, server, locks, 0);
-    const b = makeTab(bus, server, locks, 0);
-    const settled = Promise.allSettled([a.r.refresh(), b.r.refresh()]);
+  it('a tab that takes the lock before the winner\'s broadcast arrives catches up instead of replaying', async () => {
+    const { server, a, b } = twoTabs(500);
+    const first = a.r.refresh();
+    await vi.advanceTimersByTimeAsync(30); // a renewed and released the lock; its broadcast is still in flight
+    expect(server.refreshes).toBe(1);
+    const second = b.r.refresh();
     await vi.runAllTimersAsync();
-    await settled;
+    await Promise.all([first, second]);
+    expect(server.replays).toBe(0);
+    expect(b.st.runs).toBe(0);
+    expect(b.st.rt).toBe('rt1');
+  });
+
+  it('without the catch-up the same race replays the rotated token (the test can fail)', async () => {
+    const { server, a, b } = twoTabs(500, false);
+    const first = a.r.refresh();
+    await vi.advanceTimersByTimeAsync(30);
+    const second = b.r.refresh().catch(() => undefined);
+    await vi.runAllTimersAsync();
+    await Promise.all([first, second]);
     expect(server.replays).toBe(1);
   });
 
-  it('refreshes itself after peerWaitMs when the lock holder broadcasts nothing', async () => {
-    const server = fakeServer();
-    const locks = fakeLocks();
-    const release = await locks.hold('spa-auth:refresh:test');
-    const b = makeTab([], server, locks, 1000);
+  it('refreshes itself when no other tab has newer tokens', async () => {
+    const { server, b } = twoTabs(5);
     const p = b.r.refresh();
-    await vi.advanceTimersByTimeAsync(50);
-    release(); // the other tab gave up without new tokens
-    await vi.advanceTimersByTimeAsync(900);
-    expect(server.refreshes).toBe(0); // still waiting for a broadcast
-    await vi.advanceTimersByTimeAsync(200);
+    await vi.runAllTimersAsync();
     await p;
     expect(server.refreshes).toBe(1);
     expect(b.st.rt).toBe('rt1');

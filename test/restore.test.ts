@@ -45,3 +45,20 @@ describe('restoreWithRedirect', () => {
     expect(nav.all).toHaveLength(0);
   });
 });
+
+describe('prompt=none requests and PAR', () => {
+  it('skip PAR when the server only advertises it (one round trip less), use it when required', async () => {
+    flow.server.metadata.pushed_authorization_request_endpoint = `${flow.server.issuer}/par`;
+    const nav = captureNavigation();
+    void flow.client({ restoreWithRedirect: true }).init();
+    await navigated(nav, 1);
+    expect(new URL(nav.last() ?? '').searchParams.get('code_challenge_method')).toBe('S256');
+    expect(flow.server.requests.some((r) => r.url.pathname === '/par')).toBe(false);
+
+    window.sessionStorage.clear();
+    flow.server.metadata.require_pushed_authorization_requests = true;
+    void flow.client({ restoreWithRedirect: true }).init();
+    await navigated(nav, 2);
+    expect([...new URL(nav.last() ?? '').searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+  });
+});

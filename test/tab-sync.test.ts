@@ -95,6 +95,27 @@ describe('createTabSync', () => {
     expect([...a.seen, ...b.seen, ...c.seen]).toEqual([]);
   });
 
+  it('waits for the expected number of answers and resolves the newest session', async () => {
+    makeTab(BC, session({ issuedAt: 1000, accessToken: 'older' }));
+    makeTab(BC, session({ issuedAt: 2000, accessToken: 'newer' }));
+    makeTab(BC, session({ issuedAt: 1500, accessToken: 'middle' }));
+    const b = makeTab(BC);
+    const p = b.sync.requestSession(500, 3);
+    await flush();
+    await expect(p).resolves.toMatchObject({ accessToken: 'newer', issuedAt: 2000 });
+  });
+
+  it('resolves what arrived by the timeout when fewer tabs answer than expected', async () => {
+    makeTab(BC, session({ issuedAt: 1000, accessToken: 'only' }));
+    const b = makeTab(BC);
+    let result: SharedSession | undefined;
+    void b.sync.requestSession(300, 2).then((s) => (result = s));
+    await flush();
+    expect(result).toBeUndefined(); // still waiting for the second answer
+    await vi.advanceTimersByTimeAsync(300);
+    expect(result).toMatchObject({ accessToken: 'only' });
+  });
+
   it('hands over non-extractable DPoP keys, and refuses extractable ones', async () => {
     const alg = { name: 'ECDSA', namedCurve: 'P-256' };
     const good = await crypto.subtle.generateKey(alg, false, ['sign', 'verify']);

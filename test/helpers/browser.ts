@@ -30,3 +30,8 @@ export function resetPage(): void {
   window.localStorage.clear();
   landOn(`${APP}/`);
 }
+
+/** The login transactions left in sessionStorage (the metadata cache is public and may stay). */
+export function transactionKeys(): string[] {
+  return Array.from({ length: window.sessionStorage.length }, (_, i) => window.sessionStorage.key(i) ?? '').filter((k) => k.startsWith('spa-auth.tx.'));
+}
