@@ -136,8 +136,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     getSession: () => session.get(),
     onSession: (tokens, reason) => {
       const current = session.get();
-      if (reason !== 'handoff' && current && current.sessionId !== tokens.sessionId && reason !== 'login') return;
-      void install(tokens, !current || current.sessionId !== tokens.sessionId).catch(() => undefined);
+      const same = current?.sessionId === tokens.sessionId;
+      // Broadcasts from different tabs can arrive out of order: never step back to older tokens
+      // (their refresh token is rotated out), and take another session only from a new login.
+      if (current && (same ? tokens.issuedAt <= current.issuedAt : reason !== 'login')) return;
+      void install(tokens, !same).catch(() => undefined);
     },
     onLoggedOut: (id) => session.get()?.sessionId === id ? drop('loggedOut', false) : ended.add(id),
     onExpired: (id, error) =>
