@@ -226,12 +226,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (o.maxAge !== undefined && !(Number.isInteger(o.maxAge) && o.maxAge >= 0)) throw authError('invalid_config', 'maxAge must be a whole number of seconds');
     const as = await protocol.discover();
     const tx: Transaction = {
-      ...protocol.secrets(),
-      issuer: config.issuer,
-      clientId: config.clientId,
-      redirectUri: config.redirectUri,
-      metadata: as as unknown as Record<string, unknown>,
-      createdAt: now(),
+      ...protocol.transaction(config.redirectUri, as),
       ...(returnTo === undefined ? {} : { returnTo }),
       ...(o.maxAge === undefined ? {} : { maxAge: o.maxAge }),
       ...(isRestore ? { restore: true } : {}),

@@ -49,6 +49,8 @@ export interface Protocol {
   adopt(snapshot: Record<string, unknown>): Metadata;
   /** Fresh `state`, `nonce` (32 random bytes each) and PKCE verifier. */
   secrets(): Pick<Transaction, 'state' | 'nonce' | 'verifier'>;
+  /** A new login transaction for `redirectUri`: fresh secrets, bound to this issuer and client. */
+  transaction(redirectUri: string, metadata?: Metadata): Transaction;
   authorizationUrl(as: Metadata, p: AuthorizeParams): Promise<URL>;
   exchangeCode(as: Metadata, tx: Transaction, params: URLSearchParams, dpop?: oauth.DPoPHandle): Promise<TokenResult>;
   refresh(as: Metadata, refreshToken: string, previous: oauth.IDToken, dpop?: oauth.DPoPHandle): Promise<TokenResult>;
@@ -87,6 +89,7 @@ export function createProtocol(config: Config, cache?: MetadataCache): Protocol 
   const endpoint = (as: Metadata, name: keyof Metadata & string) => checkEndpoint(as[name], name, allowHttp);
   const resources = () => new URLSearchParams(config.resource.map((r) => ['resource', r]));
   let discovery: Promise<Metadata> | undefined;
+  const secrets = () => ({ state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier: oauth.generateRandomCodeVerifier() });
 
   /** RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. */
   const validate = (as: Metadata): Metadata => {
@@ -165,7 +168,16 @@ export function createProtocol(config: Config, cache?: MetadataCache): Protocol 
       return as;
     },
 
-    secrets: () => ({ state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier: oauth.generateRandomCodeVerifier() }),
+    secrets,
+
+    transaction: (redirectUri, metadata) => ({
+      ...secrets(),
+      issuer,
+      clientId,
+      redirectUri,
+      metadata: (metadata ?? {}) as Record<string, unknown>,
+      createdAt: Date.now(),
+    }),
 
     // DPoP keys live in memory and do not survive the login redirect, so the authorization
     // request is not key-bound (dpop_jkt is optional); the token request binds the tokens.

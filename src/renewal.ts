@@ -78,14 +78,8 @@ export function createRenewal(o: RenewalOptions): Renewal {
 
   const silent = async (base?: Tokens): Promise<void> => {
     const as = await protocol.discover();
-    const tx: Transaction = {
-      ...protocol.secrets(),
-      issuer: config.issuer,
-      clientId: config.clientId,
-      redirectUri: config.silentRedirectUri,
-      metadata: {},
-      createdAt: now(),
-    };
+    // The silent flow's transaction stays in this tab's memory (P-08): nothing to store.
+    const tx = protocol.transaction(config.silentRedirectUri);
     const url = await protocol.authorizationUrl(as, { tx, redirectUri: config.silentRedirectUri, prompt: 'none' });
     const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(config.silentRedirectUri).origin, timeoutMs: config.silentTimeoutMs });
     await o.complete(as, tx, params, base);
