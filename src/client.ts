@@ -82,6 +82,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const issuedAt = now();
     return {
       sessionId: base?.sessionId ?? protocol.secrets().state,
+      rotation: base ? base.rotation + 1 : 0,
       accessToken: r.accessToken,
       tokenType: r.tokenType,
       issuedAt,
@@ -139,7 +140,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const same = current?.sessionId === tokens.sessionId;
       // Broadcasts from different tabs can arrive out of order: never step back to older tokens
       // (their refresh token is rotated out), and take another session only from a new login.
-      if (current && (same ? tokens.issuedAt <= current.issuedAt : reason !== 'login')) return;
+      if (current && (same ? tokens.rotation <= current.rotation : reason !== 'login')) return;
       void install(tokens, !same).catch(() => undefined);
     },
     onLoggedOut: (id) => session.get()?.sessionId === id ? drop('loggedOut', false) : ended.add(id),
@@ -185,7 +186,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     catchUp: async () => {
       const peer = await ask();
       const t = session.get();
-      if (peer && t && peer.sessionId === t.sessionId && peer.issuedAt > t.issuedAt) await install(peer, false);
+      if (peer && t && peer.sessionId === t.sessionId && peer.rotation > t.rotation) await install(peer, false);
     },
   });
 

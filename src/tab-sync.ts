@@ -24,6 +24,8 @@ export interface SharedSession {
   expiresAt: number;
   /** Epoch ms (local receipt time). */
   issuedAt: number;
+  /** How many times this session's tokens were renewed: orders sessions without trusting clocks. */
+  rotation: number;
   refreshToken?: string;
   idToken: string;
   claims: { sub: string; [k: string]: unknown };
@@ -51,7 +53,7 @@ export interface TabSyncOptions {
 /** The handle returned by {@link createTabSync}. */
 export interface TabSync {
   /**
-   * Asks live tabs for the session (no network). Resolves the newest (latest `issuedAt`) of the
+   * Asks live tabs for the session (no network). Resolves the newest (highest `rotation`) of the
    * valid answers once `answers` of them arrived (default 1), or whatever arrived by `timeoutMs`.
    */
   requestSession(timeoutMs: number, answers?: number): Promise<SharedSession | undefined>;
@@ -85,6 +87,7 @@ const FIELDS: Record<keyof SharedSession, (v: Rec[string], s: Rec, ended: Set<st
   tokenType: (t) => t === 'Bearer' || t === 'DPoP',
   expiresAt: isNum,
   issuedAt: isNum,
+  rotation: isNum,
   refreshToken: isOpt,
   idToken: isStr,
   claims: (c) => isPlain(c) && isStr(c.sub),
@@ -178,7 +181,7 @@ export function createTabSync(o: TabSyncOptions): TabSync {
         };
         const timer = setTimeout(done, clampDelay(timeoutMs));
         pending.set(id, (s) => {
-          if (s && !(newest && newest.issuedAt >= s.issuedAt)) newest = s;
+          if (s && !(newest && newest.rotation >= s.rotation)) newest = s;
           if (!s || --answers < 1) done();
         });
         post({ k: 'q', id });

@@ -39,6 +39,7 @@ function session(over: Partial<SharedSession> = {}): SharedSession {
     tokenType: 'Bearer',
     expiresAt: 1_900_000_000_000,
     issuedAt: 1_899_999_000_000,
+    rotation: 3,
     refreshToken: 'rt-1',
     idToken: 'id.token.sig',
     claims: { sub: 'alice', name: 'Alice' },
@@ -96,13 +97,14 @@ describe('createTabSync', () => {
   });
 
   it('waits for the expected number of answers and resolves the newest session', async () => {
-    makeTab(BC, session({ issuedAt: 1000, accessToken: 'older' }));
-    makeTab(BC, session({ issuedAt: 2000, accessToken: 'newer' }));
-    makeTab(BC, session({ issuedAt: 1500, accessToken: 'middle' }));
+    // rotation, not the (per-tab) clock, decides which is newer
+    makeTab(BC, session({ rotation: 1, issuedAt: 3000, accessToken: 'older' }));
+    makeTab(BC, session({ rotation: 3, issuedAt: 1000, accessToken: 'newer' }));
+    makeTab(BC, session({ rotation: 2, issuedAt: 2000, accessToken: 'middle' }));
     const b = makeTab(BC);
     const p = b.sync.requestSession(500, 3);
     await flush();
-    await expect(p).resolves.toMatchObject({ accessToken: 'newer', issuedAt: 2000 });
+    await expect(p).resolves.toMatchObject({ accessToken: 'newer', rotation: 3 });
   });
 
   it('resolves what arrived by the timeout when fewer tabs answer than expected', async () => {
@@ -191,7 +193,7 @@ describe('createTabSync', () => {
       ...[
         { sessionId: '' }, { sessionId: 5 }, { accessToken: '' }, { accessToken: undefined }, { idToken: '' },
         { tokenType: 'bearer' }, { tokenType: 'MAC' }, { tokenType: 'DPoP' }, { expiresAt: Number.NaN },
-        { expiresAt: Infinity }, { expiresAt: '1900000000000' }, { issuedAt: null }, { refreshToken: '' },
+        { expiresAt: Infinity }, { expiresAt: '1900000000000' }, { issuedAt: null }, { rotation: '1' }, { refreshToken: '' },
         { refreshToken: 5 }, { scope: 5 }, { claims: null }, { claims: [] }, { claims: 'alice' },
         { claims: {} }, { claims: { sub: '' } }, { claims: { sub: 42 } }, { dpopKeys: {} },
         { dpopKeys: 'keys' }, { dpopKeys: { privateKey: 'k', publicKey: 'k' } },
