@@ -52,11 +52,11 @@ test('three tabs calling the API around expiry share one rotation chain for a mi
     const results = await Promise.all(pages.map(callApi));
     bursts.push({ statuses: results.map((r) => r.status), refreshes: refreshes(stack, mark).length - before });
     if (results.some((r) => r.status !== '200')) break; // the session is broken: no need to wait a minute
-    // time passes between the bursts: uneven gaps while the token is young, and bursts every
-    // 150 ms in the last 2.5 s before it expires, where the tabs' scheduled renewals fall
-    // (expiry − leeway − up to a tenth of the lifetime), so calls and renewals overlap
+    // time passes between the bursts: uneven gaps while the token is young, and back-to-back
+    // bursts in the last 2.5 s before it expires, where the tabs' scheduled renewals fall
+    // (expiry − leeway − up to a tenth of the lifetime), so every renewal overlaps a burst
     const nearExpiry = latestExpiry(stack) - Date.now() < 2500;
-    await pages[0].waitForTimeout(nearExpiry ? 150 : 400 + (bursts.length % 5) * 200);
+    if (!nearExpiry) await pages[0].waitForTimeout(400 + (bursts.length % 5) * 200);
   }
 
   // the provider saw one linear chain: each issued refresh token presented once, all accepted
