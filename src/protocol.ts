@@ -127,11 +127,17 @@ export function createProtocol(config: Config, cache?: MetadataCache): Protocol 
     must(expiresIn >= 0, 'malformed expires_in');
     const claims = oauth.getValidatedIdTokenClaims(r);
     if (idToken) {
-      const header = JSON.parse(atob((idToken.split('.')[0] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { alg?: unknown };
-      must(ID_TOKEN_ALG.test(String(header.alg)), 'ID token alg not allowed');
+      const alg = String((JSON.parse(atob((idToken.split('.')[0] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { alg?: unknown }).alg);
+      must(ID_TOKEN_ALG.test(alg), 'ID token alg not allowed');
       await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks?.catch(() => undefined)) ?? {} });
       must(/^[\x21-\x7e]{1,255}$/.test(String(claims?.sub)), 'malformed ID token sub');
       must(claims && claims.iat < Date.now() / 1000 + clockTolerance, 'ID token iat in the future');
+      // OIDC Core §3.1.3.8 (MAY, checked here): at_hash is the left half of the access token's hash.
+      if (claims.at_hash !== undefined) {
+        const hash = new Uint8Array(await crypto.subtle.digest(`SHA-${/^Ed/.test(alg) ? 512 : alg.slice(2)}`, new TextEncoder().encode(at)));
+        const half = btoa(String.fromCharCode(...hash.subarray(0, hash.length / 2)));
+        must(half.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') === claims.at_hash, 'at_hash mismatch');
+      }
     }
     return {
       accessToken: at,

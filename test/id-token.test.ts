@@ -69,6 +69,17 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
     await expectCode(flow.client().init(), 'invalid_response');
   });
 
+  it('verifies at_hash when present: a matching one passes, a wrong one is refused', async () => {
+    flow.server.atHash = true;
+    const ok = await flow.login();
+    await expect(ok.result).resolves.toMatchObject({ authenticated: true });
+    const { resetPage } = await import('./helpers/browser.js');
+    resetPage();
+    flow.server.idTokenHook = (c) => ({ ...c, at_hash: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    const bad = await flow.login();
+    await expectCode(bad.result, 'invalid_response');
+  });
+
   it('accepts a token signed by the JWKS key, with claims within clockTolerance', async () => {
     flow.server.idTokenHook = (c) => ({ ...c, iat: now() + 20, name: 'Alice' });
     const { next, result } = await flow.login();

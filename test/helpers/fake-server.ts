@@ -49,6 +49,8 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
       ...o.metadata,
     } as Json,
     sub: 'alice',
+    /** Put an at_hash of the access token into ID tokens. */
+    atHash: false,
     expiresIn: 300 as unknown,
     /** Change the token JSON before it is sent. */
     tokenHook: undefined as undefined | ((body: Json, grant: string) => Json | Response),
@@ -120,6 +122,10 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
           const accessToken = random();
           const refreshToken = random();
           liveRefreshTokens.add(refreshToken);
+          if (server.atHash) {
+            const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken)));
+            claims.at_hash = b64url(digest.subarray(0, 16));
+          }
           const idToken = await server.idToken(claims);
           server.issued.accessTokens.push(accessToken);
           server.issued.refreshTokens.push(refreshToken);
