@@ -5,22 +5,21 @@
  * @module
  */
 import { createAuthFetch } from './auth-fetch.js';
-import { systemNow } from './clock.js';
+import { systemNow as now } from './clock.js';
 import { resolveConfig } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import { createEmitter } from './emitter.js';
-import { authError, toAuthError, type AuthError } from './errors.js';
-import { createProtocol, type Metadata, type TokenResult } from './protocol.js';
+import { authError, must, toAuthError, type AuthError } from './errors.js';
+import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
 import { createSession, type Tokens } from './session.js';
 import { postSilentResponse } from './silent-auth.js';
-import { createTabSync } from './tab-sync.js';
+import { createTabSync, type SharedSession } from './tab-sync.js';
 import { consumeTransaction, saveTransaction, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
-/** How long a new tab waits for a signed-in tab to hand over the session. */
-const HANDOFF_MS = 500;
+/** Where `restoreWithRedirect` notes its last top-level prompt=none redirect (once a minute at most). */
 const RESTORE_MARK = 'spa-auth.restore';
 
 /**
@@ -40,18 +39,22 @@ const RESTORE_MARK = 'spa-auth.restore';
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const win = typeof window === 'undefined' ? undefined : window;
   const config = resolveConfig(options, win?.location.origin);
-  const now = systemNow;
+  const { issuer, clientId, redirectUri } = config;
+  const storage = () => {
+    must(win, 'no window', 'invalid_config');
+    return win.sessionStorage;
+  };
   // The public discovery metadata is kept for an hour in this tab's sessionStorage, so a reload
-  // does not rediscover; it is re-validated before use.
-  const metaKey = `spa-auth.meta.${config.issuer}`;
+  // does not rediscover; it is re-validated before use. A read failure only means rediscovery.
+  const metaKey = `spa-auth.meta.${issuer}`;
   const protocol = createProtocol(config, {
     get() {
-      const cached = JSON.parse(win?.sessionStorage.getItem(metaKey) ?? 'null') as { as?: unknown; at?: number } | null;
-      return cached && now() - Number(cached.at) < 3_600_000 ? cached.as : undefined;
+      const cached = JSON.parse(storage().getItem(metaKey)!) as { as: unknown; at: number };
+      return now() - cached.at < 3_600_000 ? cached.as : undefined;
     },
     set(as) {
       try {
-        win?.sessionStorage.setItem(metaKey, JSON.stringify({ as, at: now() }));
+        storage().setItem(metaKey, JSON.stringify({ as, at: now() }));
       } catch {
         // storage full or blocked: discovery simply runs again next time
       }
@@ -62,38 +65,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const ended = new Set<string>();
   // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
   const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
-  const presence = `spa-auth:tab:${config.issuer}:${config.clientId}:`;
-  const me = presence + protocol.secrets().state;
+  const presence = `spa-auth:tab:${issuer}:${clientId}:`;
+  const me = presence + protocol.random();
   let leave: (() => void) | undefined;
   let dpop: DPoPSession | undefined;
   let initPromise: Promise<InitResult> | undefined;
   let destroyed = false;
-
-  const storage = () => {
-    if (!win) throw authError('invalid_config', 'spa-auth needs a browser window');
-    return win.sessionStorage;
-  };
-
-  /** Builds the session to install from a token response, keeping what the response omits. */
-  const toTokens = (r: TokenResult, base: Tokens | undefined): Tokens => {
-    const claims = r.claims ?? base?.claims;
-    const idToken = r.idToken ?? base?.idToken;
-    if (!claims || !idToken) throw authError('invalid_response', 'The token response has no ID token');
-    const issuedAt = now();
-    return {
-      sessionId: base?.sessionId ?? protocol.secrets().state,
-      rotation: base ? base.rotation + 1 : 0,
-      accessToken: r.accessToken,
-      tokenType: r.tokenType,
-      issuedAt,
-      expiresAt: issuedAt + r.expiresIn * 1000,
-      idToken,
-      claims: claims as Tokens['claims'],
-      ...((r.refreshToken ?? base?.refreshToken) ? { refreshToken: (r.refreshToken ?? base?.refreshToken) as string } : {}),
-      ...((r.scope ?? base?.scope) !== undefined ? { scope: (r.scope ?? base?.scope) as string } : {}),
-      ...(dpop ? { dpopKeys: dpop.keys } : {}),
-    };
-  };
 
   /**
    * Installs tokens in this tab. `fresh` marks a new session (`authenticated`) rather than
@@ -105,79 +82,73 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     session.set(tokens);
     renewal.changed();
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
-    if (locks && !leave) {
-      const held = new Promise<void>((resolve) => (leave = resolve));
-      locks.request(me, () => held).catch(() => undefined);
-    }
+    if (locks && !leave) locks.request(me, () => new Promise<void>((resolve) => (leave = resolve))).catch(() => undefined);
     if (fresh) events.emit('authenticated', { user: tokens.claims });
     else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
-    if (publish) sync.publish(tokens, publish);
+    if (publish) sync.publish(tokens as SharedSession, publish);
   };
 
   /** Drops the session here; `how` says whether it ended by logout or expiry. */
-  const drop = (how: 'loggedOut' | AuthError, broadcast: boolean): Tokens | undefined => {
+  const drop = (how: 'loggedOut' | AuthError, broadcast?: boolean): Tokens | undefined => {
     const tokens = session.get();
     if (tokens) ended.add(tokens.sessionId);
-    session.clear();
+    session.set();
     dpop = undefined;
     renewal.changed();
     leave?.();
     leave = undefined;
+    const out = how === 'loggedOut';
     if (tokens && broadcast) {
-      if (how === 'loggedOut') sync.loggedOut(tokens.sessionId);
+      if (out) sync.loggedOut(tokens.sessionId);
       else sync.expired(tokens.sessionId, how.error ?? how.code);
     }
-    if (how === 'loggedOut') events.emit('loggedOut', {});
+    if (out) events.emit('loggedOut', {});
     else if (tokens) events.emit('sessionExpired', { error: how });
     return tokens;
   };
 
+  /** Another tab ended session `id`: drop it here, or make sure it is never adopted. */
+  const endedElsewhere = (id: string, how: 'loggedOut' | AuthError) => (session.get()?.sessionId === id ? drop(how) : ended.add(id));
+
   const sync = createTabSync({
-    channelName: `spa-auth:${config.issuer}:${config.clientId}`,
-    getSession: () => session.get(),
+    channelName: `spa-auth:${issuer}:${clientId}`,
+    getSession: () => session.get() as SharedSession | undefined,
     onSession: (tokens, reason) => {
       const current = session.get();
       const same = current?.sessionId === tokens.sessionId;
       // Broadcasts from different tabs can arrive out of order: never step back to older tokens
       // (their refresh token is rotated out), and take another session only from a new login.
       if (current && (same ? tokens.rotation <= current.rotation : reason !== 'login')) return;
-      void install(tokens, !same).catch(() => undefined);
+      install(tokens, !same).catch(() => undefined);
     },
-    onLoggedOut: (id) => session.get()?.sessionId === id ? drop('loggedOut', false) : ended.add(id),
-    onExpired: (id, error) =>
-      session.get()?.sessionId === id
-        ? drop(authError('oauth_error', 'The session ended in another tab', { error }), false)
-        : ended.add(id),
+    onLoggedOut: (id) => endedElsewhere(id, 'loggedOut'),
+    onExpired: (id, error) => endedElsewhere(id, authError('oauth_error', 'ended in another tab', { error })),
     // Without Web Locks two tabs could present one refresh token twice: each tab keeps its own grant.
     ...(!locks && { BroadcastChannel: null }),
   });
 
-  /** Exchanges a validated callback for tokens and installs them as a new session. */
+  /** Exchanges a validated callback for tokens and installs them (renewing `base`, or a new session). */
   const complete = async (as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens): Promise<void> => {
     // A renewal keeps the session's key (its refresh token is bound to it); a new session gets a new one.
     const key = config.dpop ? (base && dpop) || (await createDPoPSession()) : undefined;
-    const result = await protocol.exchangeCode(as, tx, params, key?.handle);
+    const tokens = await protocol.exchangeCode(as, tx, params, base, key);
     dpop = key;
-    await install(toTokens(result, base), !base, base ? 'refreshed' : 'login');
+    await install(tokens, !base, base ? 'refreshed' : 'login');
   };
 
-  /** How many other tabs of the app are signed in (they hold presence locks). */
-  const peers = async () => (locks ? (await locks.query()).held?.filter((l) => l.name?.startsWith(presence) && l.name !== me).length ?? 0 : 0);
-
-  /** Asks every signed-in tab for its session and resolves the newest answer. */
+  /** Asks every other signed-in tab (they hold presence locks) for its session; resolves the newest answer. */
   const ask = async () => {
-    const n = await peers();
-    return n ? sync.requestSession(HANDOFF_MS, n) : undefined;
+    const n = locks ? ((await locks.query()).held?.filter((l) => l.name?.startsWith(presence) && l.name !== me).length ?? 0) : 0;
+    // A new tab waits at most 500 ms for the hand-over.
+    return n ? sync.requestSession(500, n) : undefined;
   };
 
   const renewal = createRenewal({
     config,
-    now,
     protocol,
     session,
     events,
     dpop: () => dpop,
-    toTokens,
     install: (tokens) => install(tokens, false, 'refreshed'),
     complete,
     end: (error) => void drop(error, true),
@@ -186,25 +157,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     catchUp: async () => {
       const peer = await ask();
       const t = session.get();
-      if (peer && t && peer.sessionId === t.sessionId && peer.rotation > t.rotation) await install(peer, false);
+      if (peer && peer.sessionId === t?.sessionId && peer.rotation > t.rotation) await install(peer, false);
     },
   });
 
   const handleCallback = async (params: URLSearchParams): Promise<InitResult> => {
     const state = params.get('state');
-    const tx = state ? consumeTransaction(storage(), state, now(), config.issuer, config.clientId) : undefined;
-    if (win) cleanAddressBar(win);
-    if (!tx) throw authError('invalid_state', 'The callback state is missing, unknown, already used, or expired');
-    const returnTo = tx.returnTo === undefined ? {} : { returnTo: tx.returnTo };
+    const tx = state ? consumeTransaction(storage(), state, now(), issuer, clientId) : undefined;
+    cleanAddressBar(win!); // a callback URL comes from a window
+    must(tx, 'bad callback state', 'invalid_state');
+    const result = (authenticated: boolean): InitResult => (tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo });
     try {
       await complete(protocol.adopt(tx.metadata), tx, params);
     } catch (err) {
       const e = toAuthError(err);
       // A prompt=none restore that found no provider session is not a failure.
-      if (tx.restore && e.code === 'oauth_error') return { authenticated: false, ...returnTo };
+      if (tx.restore && e.code === 'oauth_error') return result(false);
       throw e;
     }
-    return { authenticated: true, ...returnTo };
+    return result(true);
   };
 
   const restore = async (): Promise<InitResult> => {
@@ -221,85 +192,74 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return { authenticated: !!session.get() };
   };
 
-  const startLogin = async (o: LoginOptions = {}, isRestore = false): Promise<void> => {
-    if (!win) throw authError('invalid_config', 'login() needs a browser window');
-    const returnTo = o.returnTo === undefined ? undefined : sameOriginPath(o.returnTo, win.location.origin);
-    if (o.maxAge !== undefined && !(Number.isInteger(o.maxAge) && o.maxAge >= 0)) throw authError('invalid_config', 'maxAge must be a whole number of seconds');
+  const startLogin = async (o: LoginOptions = {}, restore?: boolean): Promise<void> => {
+    const store = storage();
+    const { maxAge } = o;
+    const returnTo = o.returnTo === undefined ? undefined : sameOriginPath(o.returnTo, win!.location.origin);
+    must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
     const as = await protocol.discover();
-    const tx: Transaction = {
-      ...protocol.transaction(config.redirectUri, as),
-      ...(returnTo === undefined ? {} : { returnTo }),
-      ...(o.maxAge === undefined ? {} : { maxAge: o.maxAge }),
-      ...(isRestore ? { restore: true } : {}),
+    const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore });
+    const url = await protocol.authorizationUrl(as, { ...o, tx });
+    saveTransaction(store, tx);
+    win!.location.assign(url.href);
+  };
+
+  /** A public method: refused (`invalid_config`) once the client is destroyed. */
+  const method =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      must(!destroyed, 'client destroyed', 'invalid_config');
+      return fn(...args);
     };
-    const url = await protocol.authorizationUrl(as, { ...o, tx, redirectUri: config.redirectUri });
-    saveTransaction(storage(), tx);
-    win.location.assign(url.href);
-  };
 
-  const alive = () => {
-    if (destroyed) throw authError('invalid_config', 'This client was destroyed');
-  };
-
-  const authFetch = createAuthFetch({
-    apiOrigins: config.apiOrigins,
-    getAccessToken: (o) => renewal.getAccessToken(o?.forceRefresh === true),
-    dpop: () => dpop,
-    fetch: (input, init) => (config.fetch ?? fetch)(input, init),
-    emit: (event, payload) => events.emit(event, payload),
-    baseUrl: () => win?.document.baseURI ?? config.redirectUri,
-  });
+  const getAccessToken = method((o?: { forceRefresh?: boolean }) => renewal.getAccessToken(o?.forceRefresh === true));
 
   return {
-    init() {
-      return (initPromise ??= (async () => {
-        alive();
-        if (win && win.parent !== win && postSilentResponse(win)) return { authenticated: false };
+    init: () =>
+      (initPromise ??= method(async () => {
+        // In a silent-authorization iframe (postSilentResponse checks it is one): hand the answer up.
+        if (postSilentResponse(win)) return { authenticated: false };
         const href = win?.location.href ?? '';
-        const params = isRedirectTarget(href, config.redirectUri) ? new URL(href).searchParams : undefined;
+        const params = isRedirectTarget(href, redirectUri) ? new URL(href).searchParams : undefined;
         if (params?.has('code') || params?.has('error')) {
           const result = await handleCallback(params);
           renewal.start();
           return result;
         }
         return restore();
-      })());
-    },
-    async login(o) {
-      alive();
-      await startLogin(o);
-    },
-    async getAccessToken(o) {
-      alive();
-      return renewal.getAccessToken(o?.forceRefresh === true);
-    },
-    async fetch(input, init) {
-      alive();
-      return authFetch(input, init);
-    },
-    async logout(o) {
-      alive();
+      })()),
+    login: method((o?: LoginOptions) => startLogin(o)),
+    getAccessToken,
+    fetch: method(
+      createAuthFetch({
+        apiOrigins: config.apiOrigins,
+        getAccessToken,
+        dpop: () => dpop,
+        fetch: (input, init) => (config.fetch ?? fetch)(input, init),
+        emit: events.emit,
+        baseUrl: () => win?.document.baseURI ?? redirectUri,
+      }),
+    ),
+    logout: method(async (o?: { localOnly?: boolean }) => {
       const tokens = drop('loggedOut', true);
       const as = await protocol.discover().catch(() => undefined);
       // RFC 7009 §2.1: revoking the refresh token also invalidates its access tokens, and
       // servers that issue JWT access tokens refuse to revoke those; best effort either way.
       if (as && tokens) {
-        await (tokens.refreshToken
-          ? protocol.revoke(as, tokens.refreshToken, 'refresh_token')
-          : protocol.revoke(as, tokens.accessToken, 'access_token')
-        ).catch(() => undefined);
+        const { refreshToken: rt } = tokens;
+        await protocol.revoke(as, rt ?? tokens.accessToken, rt ? 'refresh_token' : 'access_token').catch(() => undefined);
       }
       const url = as && !o?.localOnly ? protocol.endSessionUrl(as, tokens?.idToken) : undefined;
       if (url && win) win.location.assign(url.href);
-    },
-    on: (event, listener) => events.on(event, listener),
+    }),
+    on: events.on,
     destroy() {
       destroyed = true;
       leave?.();
       renewal.stop();
       sync.close();
       events.clear();
-      session.clear();
+      session.set();
       dpop = undefined;
     },
     get isAuthenticated() {

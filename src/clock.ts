@@ -45,16 +45,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export function timeoutSignal(ms: number, parent?: AbortSignal | null): { signal: AbortSignal; done: () => void } {
   const controller = new AbortController();
-  const abort = (reason: unknown) => controller.abort(reason);
-  const timer = setTimeout(() => abort(new DOMException('The operation timed out', 'TimeoutError')), clampDelay(ms));
-  const onParent = () => abort(parent?.reason);
-  if (parent?.aborted) onParent();
-  else parent?.addEventListener('abort', onParent, { once: true });
+  const abort = () => controller.abort(parent?.aborted ? parent.reason : new DOMException('Timed out', 'TimeoutError'));
+  const timer = setTimeout(abort, clampDelay(ms));
+  if (parent?.aborted) abort();
+  else parent?.addEventListener('abort', abort);
   return {
     signal: controller.signal,
     done: () => {
       clearTimeout(timer);
-      parent?.removeEventListener('abort', onParent);
+      parent?.removeEventListener('abort', abort);
     },
   };
 }

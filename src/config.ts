@@ -3,9 +3,9 @@
  * config. Every default lives here. A bad option throws `AuthError('invalid_config')` naming it.
  * @module
  */
-import { authError } from './errors.js';
+import { must } from './errors.js';
 import type { AuthClientOptions } from './types.js';
-import { isLoopback, parseUrl } from './url.js';
+import { checkUrl, isLoopback, parseUrl } from './url.js';
 
 /** Defaults of the plain-valued options; a given value must have the default's type. */
 const DEFAULTS = {
@@ -20,7 +20,7 @@ const DEFAULTS = {
   restoreWithRedirect: false,
 };
 
-/** The normalised, frozen configuration every part of the client reads. Durations in ms. */
+/** The normalised, frozen configuration every part of the client reads. Durations in seconds, as given. */
 export interface Config {
   readonly issuer: string;
   readonly issuerUrl: URL;
@@ -33,27 +33,23 @@ export interface Config {
   readonly scope: string;
   readonly apiOrigins: readonly string[];
   readonly resource: readonly string[];
-  readonly refreshLeewayMs: number;
+  readonly refreshLeeway: number;
   readonly clockTolerance: number;
   readonly dpop: boolean;
   readonly silentAuthorization: boolean;
   readonly shareSessionAcrossTabs: boolean;
   readonly restoreWithRedirect: boolean;
-  readonly requestTimeoutMs: number;
-  readonly silentTimeoutMs: number;
-  readonly fetch: typeof fetch | undefined;
+  /** Seconds; 0 means the default. */
+  readonly requestTimeout: number;
+  /** Seconds; 0 means the default. */
+  readonly silentTimeout: number;
+  readonly fetch?: typeof fetch | undefined;
 }
 
-const fail = (option: string, expected: string) => authError('invalid_config', `Option "${option}" must be ${expected}`);
+const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}`, 'invalid_config');
 
-/** An absolute http(s) URL without credentials (https unless `loopbackOnly` allows http on loopback). */
-function url(value: unknown, option: string, httpsUnlessLoopback?: boolean): URL {
-  const u = parseUrl(typeof value === 'string' ? value : undefined);
-  if (!u || !/^https?:$/.test(u.protocol) || u.username || u.password || (httpsUnlessLoopback && u.protocol === 'http:' && !isLoopback(u))) {
-    throw fail(option, httpsUnlessLoopback ? 'an https URL (http only on a loopback host)' : 'an absolute http(s) URL');
-  }
-  return u;
-}
+/** An absolute URL without credentials: https, or http (anywhere, or only on a loopback host). */
+const url = (value: unknown, option: string, http: true | 'loopback' = true) => checkUrl(value, option, http, 'invalid_config');
 
 /**
  * Checks every option and applies defaults. Does no I/O.
@@ -63,21 +59,20 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   const o = { ...DEFAULTS, ...options };
   for (const [name, fallback] of Object.entries(DEFAULTS)) {
     const value = o[name as keyof typeof DEFAULTS];
+    const type = typeof fallback;
     const max = name === 'clockTolerance' ? 300 : 3600;
-    if (typeof value !== typeof fallback || (typeof value === 'number' && !(value >= 0 && value <= max)) || value === '') {
-      throw fail(name, typeof fallback === 'number' ? `a number of seconds from 0 to ${max}` : `a ${typeof fallback}`);
-    }
+    check(typeof value === type && value !== '' && (type !== 'number' || (value as number) >= 0 && (value as number) <= max), name, type === 'number' ? `0 to ${max} seconds` : `a ${type}`);
   }
-  const issuerUrl = url(o.issuer, 'issuer', true);
-  if (issuerUrl.search || issuerUrl.hash) throw fail('issuer', 'without query or fragment');
-  if (typeof o.clientId !== 'string' || !o.clientId) throw fail('clientId', 'a string');
+  const issuerUrl = url(o.issuer, 'issuer', 'loopback');
+  check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query/fragment');
+  check(typeof o.clientId === 'string' && o.clientId, 'clientId', 'a string');
   const redirectUri = url(o.redirectUri, 'redirectUri').href;
-  const apiOrigins = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
-  if (!Array.isArray(apiOrigins)) throw fail('apiOrigins', 'an array');
+  const apiOrigins: unknown = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
+  check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
   const resource = [o.resource ?? []].flat();
   // RFC 8707 §2: absolute URIs without a fragment.
-  for (const r of resource) if (!parseUrl(r)?.protocol || r.includes('#')) throw fail('resource', 'absolute URIs');
-  if (o.fetch !== undefined && typeof o.fetch !== 'function') throw fail('fetch', 'a function');
+  for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs');
+  check(o.fetch === undefined || typeof o.fetch === 'function', 'fetch', 'a function');
   return Object.freeze({
     ...o,
     issuerUrl,
@@ -87,15 +82,11 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     postLogoutRedirectUri: o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri').href,
     scope: [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])].join(' '),
     // Tokens never travel over plain http, except to a loopback host (development).
-    apiOrigins: apiOrigins.map((a: unknown) => {
-      const u = url(a, 'apiOrigins', true);
-      if (u.href !== `${u.origin}/`) throw fail('apiOrigins', 'origins (scheme, host, port)');
+    apiOrigins: (apiOrigins as unknown[]).map((a) => {
+      const u = url(a, 'apiOrigins', 'loopback');
+      check(u.href === `${u.origin}/`, 'apiOrigins', 'origins');
       return u.origin;
     }),
     resource,
-    refreshLeewayMs: o.refreshLeeway * 1000,
-    requestTimeoutMs: o.requestTimeout * 1000 || 15_000,
-    silentTimeoutMs: o.silentTimeout * 1000 || 10_000,
-    fetch: o.fetch,
   });
 }

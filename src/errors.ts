@@ -27,13 +27,10 @@ export type AuthErrorCode =
   | 'network_error'
   | 'timeout';
 
-const MAX_DESCRIPTION = 256;
-
-/** Keeps server-supplied text short and single-line; it is shown as plain text only. */
+/** Keeps server-supplied text short (256 characters) and single-line; it is shown as plain text only. */
 function clip(text: unknown): string | undefined {
-  if (typeof text !== 'string') return undefined;
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, MAX_DESCRIPTION);
+  return typeof text === 'string' ? text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 256) : undefined;
 }
 
 /**
@@ -52,22 +49,19 @@ function clip(text: unknown): string | undefined {
  */
 export class AuthError extends Error {
   /** Stable code; see {@link AuthErrorCode}. */
-  readonly code: AuthErrorCode;
+  declare readonly code: AuthErrorCode;
   /** The OAuth `error` value for `oauth_error` (and for some `invalid_state` cases). */
-  readonly error?: string;
+  declare readonly error?: string;
   /** The server's `error_description`, plain text, at most 256 characters. */
-  readonly errorDescription?: string;
+  declare readonly errorDescription?: string;
   declare readonly cause?: string;
 
-  constructor(code: AuthErrorCode, message: string, details?: { error?: unknown; errorDescription?: unknown; cause?: string }) {
+  constructor(code: AuthErrorCode, message: string, details: { error?: unknown; errorDescription?: unknown; cause?: string } = {}) {
     super(message);
-    this.name = 'AuthError';
-    this.code = code;
-    const error = clip(details?.error);
-    const description = clip(details?.errorDescription);
-    if (error !== undefined) this.error = error;
-    if (description !== undefined) this.errorDescription = description;
-    if (details?.cause !== undefined) Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false });
+    // Own properties; error and errorDescription are undefined when absent.
+    Object.assign(this, { name: 'AuthError', code, error: clip(details.error), errorDescription: clip(details.errorDescription) });
+    // Not enumerable, not writable.
+    if (details.cause !== undefined) Object.defineProperty(this, 'cause', { value: details.cause });
   }
 }
 
@@ -81,15 +75,24 @@ export class AuthError extends Error {
  * ```
  */
 export function isAuthError(value: unknown): value is AuthError {
-  return (
-    value instanceof AuthError ||
-    (value instanceof Error && value.name === 'AuthError' && typeof (value as { code?: unknown }).code === 'string')
-  );
+  return value instanceof Error && value.name === 'AuthError' && typeof (value as { code?: unknown }).code === 'string';
 }
 
 /** Shorthand used across the SDK for its own failures. */
 export const authError = (code: AuthErrorCode, message: string, details?: ConstructorParameters<typeof AuthError>[2]): AuthError =>
   new AuthError(code, message, details);
+
+/**
+ * Throws `AuthError(code, message)` unless `ok`: the one way the SDK asserts a rule.
+ *
+ * @example
+ * ```ts
+ * must(as.issuer === issuer, 'issuer mismatch'); // invalid_response
+ * ```
+ */
+export function must(ok: unknown, message: string, code: AuthErrorCode = 'invalid_response'): asserts ok {
+  if (!ok) throw new AuthError(code, message);
+}
 
 /**
  * Translates anything thrown below the client (oauth4webapi, fetch, WebCrypto, aborts) into an
@@ -108,7 +111,7 @@ export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_res
   const cause = typeof e.code === 'string' ? e.code : name;
   // OAuth error responses from the token endpoint or the authorization response.
   if (typeof e.error === 'string' && /^OAUTH_(RESPONSE_BODY|AUTHORIZATION_RESPONSE)_ERROR$/.test(cause)) {
-    return authError('oauth_error', `The server answered ${clip(e.error)}`, { error: e.error, errorDescription: e.error_description, cause });
+    return new AuthError('oauth_error', `Server error: ${clip(e.error)}`, { error: e.error, errorDescription: e.error_description, cause });
   }
   const code: AuthErrorCode =
     name === 'TimeoutError' || name === 'AbortError'
@@ -118,5 +121,5 @@ export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_res
         : /FORBIDDEN/.test(cause) // oauth4webapi refused a non-https URL
           ? 'invalid_config'
           : fallback;
-  return authError(code, `Request failed: ${code} (${cause})`, { cause });
+  return new AuthError(code, `Request failed (${cause})`, { cause });
 }

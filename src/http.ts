@@ -7,7 +7,7 @@
  * @module
  */
 import { timeoutSignal } from './clock.js';
-import { authError } from './errors.js';
+import { must } from './errors.js';
 
 /** Largest response body the SDK reads from a server. */
 export const MAX_BODY = 1 << 20;
@@ -15,26 +15,18 @@ export const MAX_BODY = 1 << 20;
 /** `RequestInit` whose members may be explicitly undefined (as oauth4webapi passes them). */
 export type FetchInit = { [K in keyof RequestInit]?: RequestInit[K] | undefined };
 
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
-async function readCapped(res: Response): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(res.headers.get('content-length'));
-  if (declared > MAX_BODY) throw authError('invalid_response', 'The server response is too large');
+/** Reads the body as a Blob, refusing more than {@link MAX_BODY} bytes (declared or streamed). */
+async function readCapped(res: Response): Promise<Blob> {
+  must(!(Number(res.headers.get('content-length')) > MAX_BODY), 'response too large');
   const reader = res.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (let r = await reader?.read(); r && !r.done; r = await reader?.read()) {
-    size += r.value.byteLength;
-    if (size > MAX_BODY) {
-      void reader?.cancel();
-      throw authError('invalid_response', 'The server response is too large');
-    }
+    if ((size += r.value.byteLength) > MAX_BODY) void reader?.cancel();
+    must(size <= MAX_BODY, 'response too large');
     chunks.push(r.value);
   }
-  const body = new Uint8Array(new ArrayBuffer(size));
-  let at = 0;
-  for (const c of chunks) body.set(c, (at += c.byteLength) - c.byteLength);
-  return body;
+  return new Blob(chunks as BlobPart[]);
 }
 
 /**
@@ -49,7 +41,8 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
     try {
       const res = await (base ?? fetch)(url, { ...init, signal, referrerPolicy: 'no-referrer' } as RequestInit);
       if (res.type === 'opaqueredirect' || res.status < 200) return res;
-      const body = NULL_BODY.has(res.status) ? null : await readCapped(res);
+      // Statuses below 200 returned above; these must have a null body.
+      const body = [204, 205, 304].includes(res.status) ? null : await readCapped(res);
       const headers = new Headers(res.headers);
       // oauth4webapi's challenge parser is quadratic: an oversized header is dropped, not parsed.
       if ((headers.get('www-authenticate')?.length ?? 0) > 8192) headers.delete('www-authenticate');

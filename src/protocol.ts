@@ -11,30 +11,19 @@
  */
 import * as oauth from 'oauth4webapi';
 import type { Config } from './config.js';
-import { authError, toAuthError } from './errors.js';
+import type { DPoPSession } from './dpop.js';
+import { must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
+import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
-import { checkEndpoint } from './url.js';
+import { checkUrl } from './url.js';
 
 /** Authorization server metadata, validated. */
 export type Metadata = oauth.AuthorizationServer;
 
-/** A successful token response, validated and normalised. Absent members are undefined. */
-export interface TokenResult {
-  accessToken: string;
-  tokenType: 'Bearer' | 'DPoP';
-  /** Lifetime in seconds, clamped to [5 s, 24 h]. */
-  expiresIn: number;
-  refreshToken?: string | undefined;
-  idToken?: string | undefined;
-  claims?: oauth.IDToken | undefined;
-  scope?: string | undefined;
-}
-
 /** Parameters of one authorization request. */
 export interface AuthorizeParams {
   tx: Transaction;
-  redirectUri: string;
   prompt?: string | undefined;
   loginHint?: string | undefined;
   acrValues?: string | undefined;
@@ -47,13 +36,16 @@ export interface Protocol {
   discover(): Promise<Metadata>;
   /** Re-validates a metadata snapshot taken by `login()` (the callback page skips discovery). */
   adopt(snapshot: Record<string, unknown>): Metadata;
-  /** Fresh `state`, `nonce` (32 random bytes each) and PKCE verifier. */
-  secrets(): Pick<Transaction, 'state' | 'nonce' | 'verifier'>;
+  /** A random value (32 bytes, base64url): `state`, session and tab ids. */
+  random(): string;
   /** A new login transaction for `redirectUri`: fresh secrets, bound to this issuer and client. */
-  transaction(redirectUri: string, metadata?: Metadata): Transaction;
+  transaction(redirectUri: string, more?: Partial<Transaction>): Transaction;
+  /** The authorization request URL, for the transaction's `redirectUri`. */
   authorizationUrl(as: Metadata, p: AuthorizeParams): Promise<URL>;
-  exchangeCode(as: Metadata, tx: Transaction, params: URLSearchParams, dpop?: oauth.DPoPHandle): Promise<TokenResult>;
-  refresh(as: Metadata, refreshToken: string, previous: oauth.IDToken, dpop?: oauth.DPoPHandle): Promise<TokenResult>;
+  /** Exchanges a callback's code: a new session, or the next tokens of `base` (silent renewal). */
+  exchangeCode(as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens, dpop?: DPoPSession): Promise<Tokens>;
+  /** The next tokens of `base` from its refresh token. */
+  refresh(as: Metadata, base: Tokens & { refreshToken: string }, dpop?: DPoPSession): Promise<Tokens>;
   revoke(as: Metadata, token: string, hint: string): Promise<void>;
   endSessionUrl(as: Metadata, idToken: string | undefined): URL | undefined;
 }
@@ -64,11 +56,10 @@ const ID_TOKEN_ALG = /^(RS|PS|ES)(256|384|512)$|^Ed(DSA|25519)$/;
 const B64TOKEN = /^[\w\-.~+/]+=*$/;
 /** Request parameters the SDK owns; `extraParams` cannot override them. */
 const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource)$/;
-
-/** Throws `invalid_response` with `why` unless `ok`. */
-function must(ok: unknown, why: string): asserts ok {
-  if (!ok) throw authError('invalid_response', why);
-}
+/** Decodes base64url to a binary string (atob throws on anything that is not base64). */
+const b64u = (text: string) => atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+/** Endpoints every server must have, then optional ones (checked when present). */
+const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint'] as const;
 
 /** Where validated metadata may be kept between page loads (it is public; never a token). */
 export interface MetadataCache {
@@ -81,72 +72,69 @@ export interface MetadataCache {
  * runs once and is shared by all callers (a failed discovery is retried on the next call).
  * A cached metadata document is re-validated before use; a bad one is simply rediscovered.
  */
-export function createProtocol(config: Config, cache?: MetadataCache): Protocol {
-  const { clientId, issuer, allowHttp, clockTolerance } = config;
+export function createProtocol(config: Config, cache: MetadataCache): Protocol {
+  const { clientId, issuer, issuerUrl, allowHttp, clockTolerance, dpop: useDPoP } = config;
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
   const auth = oauth.None();
-  const http = { [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeoutMs), [oauth.allowInsecureRequests]: allowHttp };
-  const endpoint = (as: Metadata, name: keyof Metadata & string) => checkEndpoint(as[name], name, allowHttp);
-  const resources = () => new URLSearchParams(config.resource.map((r) => ['resource', r]));
+  const http = { [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000), [oauth.allowInsecureRequests]: allowHttp };
+  const endpoint = (as: Metadata, name: (typeof ENDPOINTS)[number]) => checkUrl(as[name], name, allowHttp && 'loopback');
+  // oauth4webapi treats an undefined DPoP option as absent.
+  const grant = (dpop?: DPoPSession) => ({ ...http, additionalParameters: new URLSearchParams(config.resource.map((r) => ['resource', r])), DPoP: dpop?.handle! });
+  // state, nonce and verifier are all 32 random bytes, base64url (oauth4webapi's generators are one function).
+  const random = oauth.generateRandomState;
   let discovery: Promise<Metadata> | undefined;
-  const secrets = () => ({ state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), verifier: oauth.generateRandomCodeVerifier() });
 
   /** RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. */
   const validate = (as: Metadata): Metadata => {
     must(as.issuer === issuer, 'issuer mismatch');
-    for (const name of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) endpoint(as, name);
-    for (const name of ['revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint'] as const) {
-      if (as[name] !== undefined) endpoint(as, name);
-    }
-    must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'PKCE S256 unsupported');
+    ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
+    must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
     return as;
   };
 
   /** Runs `fn`, translating failures; with DPoP, retries once with the server's nonce (RFC 9449 §8). */
-  const call = async <T>(fn: () => Promise<T>, dpop?: oauth.DPoPHandle): Promise<T> => {
-    try {
-      try {
-        return await fn();
-      } catch (err) {
-        if (dpop && oauth.isDPoPNonceError(err)) return await fn();
-        throw err;
-      }
-    } catch (err) {
-      throw toAuthError(err);
-    }
-  };
+  const call = <T>(fn: () => Promise<T>, dpop?: unknown): Promise<T> =>
+    fn()
+      .catch((err: unknown) => (dpop && oauth.isDPoPNonceError(err) ? fn() : Promise.reject(err)))
+      .catch((err: unknown) => Promise.reject(toAuthError(err)));
 
-  /** The checks oauth4webapi leaves to the client (RFC 6749 §5.1, RFC 6750 §2.1, RFC 9449 §5). */
-  const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, jwks?: Promise<oauth.ExportedJWKSCache | undefined>): Promise<TokenResult> => {
-    const { access_token: at, refresh_token: rt, id_token: idToken, scope } = r;
-    const expiresIn = r.expires_in ?? 300;
-    must(r.token_type.toLowerCase() === (config.dpop ? 'dpop' : 'bearer'), 'token_type mismatch');
-    must(at.length < 16384 && B64TOKEN.test(at), 'malformed access_token');
-    must(rt === undefined || rt, 'malformed refresh_token');
-    must(scope === undefined || typeof scope === 'string', 'malformed scope');
-    must(expiresIn >= 0, 'malformed expires_in');
+  /**
+   * The checks oauth4webapi leaves to the client (RFC 6750 §2.1, RFC 9449 §5), then the tokens
+   * to install: a renewal of `base` keeps what the response omits (a refresh may omit the ID
+   * token; a code exchange requires one). oauth4webapi already lowercases `token_type`, and
+   * refuses an empty `refresh_token`, a non-string `scope` and a negative or non-numeric `expires_in`.
+   */
+  const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, base?: Tokens, dpop?: DPoPSession, jwks?: Promise<oauth.ExportedJWKSCache>): Promise<Tokens> => {
+    const { access_token: at, id_token: idToken } = r;
+    must(r.token_type === (useDPoP ? 'dpop' : 'bearer'), 'bad token_type');
+    must(at.length < 16384 && B64TOKEN.test(at), 'bad access_token');
     const claims = oauth.getValidatedIdTokenClaims(r);
-    if (idToken) {
-      const alg = String((JSON.parse(atob((idToken.split('.')[0] ?? '').replace(/-/g, '+').replace(/_/g, '/'))) as { alg?: unknown }).alg);
-      must(ID_TOKEN_ALG.test(alg), 'ID token alg not allowed');
+    if (claims) {
+      const alg = String((JSON.parse(b64u(idToken!.split('.')[0]!)) as { alg?: unknown }).alg);
+      must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
       await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks?.catch(() => undefined)) ?? {} });
-      must(/^[\x21-\x7e]{1,255}$/.test(String(claims?.sub)), 'malformed ID token sub');
-      must(claims && claims.iat < Date.now() / 1000 + clockTolerance, 'ID token iat in the future');
+      must(/^[\x21-\x7e]{1,255}$/.test(claims.sub), 'bad ID token sub');
+      must(claims.iat < Date.now() / 1000 + clockTolerance, 'bad ID token iat');
       // OIDC Core §3.1.3.8 (MAY, checked here): at_hash is the left half of the access token's hash.
       if (claims.at_hash !== undefined) {
         const hash = new Uint8Array(await crypto.subtle.digest(`SHA-${/^Ed/.test(alg) ? 512 : alg.slice(2)}`, new TextEncoder().encode(at)));
-        const half = btoa(String.fromCharCode(...hash.subarray(0, hash.length / 2)));
-        must(half.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') === claims.at_hash, 'at_hash mismatch');
+        must(String.fromCharCode(...hash.subarray(0, hash.length / 2)) === b64u(String(claims.at_hash)), 'bad at_hash');
       }
     }
+    const issuedAt = Date.now();
     return {
+      sessionId: base?.sessionId ?? random(),
+      rotation: base ? base.rotation + 1 : 0,
       accessToken: at,
-      tokenType: config.dpop ? 'DPoP' : 'Bearer',
-      expiresIn: Math.min(Math.max(expiresIn, 5), 86_400),
-      refreshToken: rt,
-      idToken,
-      claims,
-      scope,
+      tokenType: useDPoP ? 'DPoP' : 'Bearer',
+      issuedAt,
+      // Lifetime clamped to [5 s, 24 h].
+      expiresAt: issuedAt + Math.min(Math.max(r.expires_in ?? 300, 5), 86_400) * 1000,
+      idToken: idToken ?? base!.idToken,
+      claims: (claims ?? base!.claims) as Tokens['claims'],
+      refreshToken: r.refresh_token ?? base?.refreshToken,
+      scope: r.scope ?? base?.scope,
+      dpopKeys: dpop?.keys,
     };
   };
 
@@ -154,14 +142,14 @@ export function createProtocol(config: Config, cache?: MetadataCache): Protocol 
     discover: () =>
       (discovery ??= call(async () => {
         try {
-          return validate(cache?.get() as Metadata);
+          return validate(cache.get() as Metadata);
         } catch {
           // nothing cached, or not valid for this configuration: discover
         }
-        let res = await oauth.discoveryRequest(config.issuerUrl, http);
-        if (res.status === 404) res = await oauth.discoveryRequest(config.issuerUrl, { ...http, algorithm: 'oauth2' });
-        const as = validate(await oauth.processDiscoveryResponse(config.issuerUrl, res));
-        cache?.set(as);
+        let res = await oauth.discoveryRequest(issuerUrl, http);
+        if (res.status === 404) res = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
+        const as = validate(await oauth.processDiscoveryResponse(issuerUrl, res));
+        cache.set(as);
         return as;
       }).catch((err: unknown) => {
         discovery = undefined;
@@ -174,84 +162,96 @@ export function createProtocol(config: Config, cache?: MetadataCache): Protocol 
       return as;
     },
 
-    secrets,
+    random,
 
-    transaction: (redirectUri, metadata) => ({
-      ...secrets(),
+    transaction: (redirectUri, more) => ({
+      state: random(),
+      nonce: random(),
+      verifier: random(),
       issuer,
       clientId,
       redirectUri,
-      metadata: (metadata ?? {}) as Record<string, unknown>,
+      metadata: {},
       createdAt: Date.now(),
+      ...more,
     }),
 
     // DPoP keys live in memory and do not survive the login redirect, so the authorization
     // request is not key-bound (dpop_jkt is optional); the token request binds the tokens.
-    authorizationUrl: (as, p) =>
+    authorizationUrl: (as, { tx, prompt, ...p }) =>
       call(async () => {
-        const params = resources();
+        const params = grant().additionalParameters;
         for (const [k, v] of Object.entries(p.extraParams ?? {})) if (!RESERVED.test(k)) params.set(k, v);
-        const set = (name: string, value: unknown) => value !== undefined && params.set(name, String(value));
-        set('client_id', clientId);
-        set('response_type', 'code');
-        set('response_mode', 'query');
-        set('redirect_uri', p.redirectUri);
-        set('scope', config.scope);
-        set('state', p.tx.state);
-        set('nonce', p.tx.nonce);
-        set('code_challenge', await oauth.calculatePKCECodeChallenge(p.tx.verifier));
-        set('code_challenge_method', 'S256');
-        set('prompt', p.prompt);
-        set('login_hint', p.loginHint);
-        set('acr_values', p.acrValues);
-        set('max_age', p.maxAge);
+        const own = {
+          client_id: clientId,
+          response_type: 'code',
+          response_mode: 'query',
+          redirect_uri: tx.redirectUri,
+          scope: config.scope,
+          state: tx.state,
+          nonce: tx.nonce,
+          code_challenge: await oauth.calculatePKCECodeChallenge(tx.verifier),
+          code_challenge_method: 'S256',
+          prompt,
+          login_hint: p.loginHint,
+          acr_values: p.acrValues,
+          max_age: p.maxAge,
+        };
+        for (const [k, v] of Object.entries(own)) if (v !== undefined) params.set(k, String(v));
         const url = endpoint(as, 'authorization_endpoint');
         // PAR (RFC 9126 §4): the browser then carries only client_id and request_uri. A
         // prompt=none request (silent authorization) skips it unless required: one round trip less.
-        if (as.require_pushed_authorization_requests || (as.pushed_authorization_request_endpoint && p.prompt !== 'none')) {
+        if (as.require_pushed_authorization_requests || (as.pushed_authorization_request_endpoint && prompt !== 'none')) {
           const par = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, auth, params, http));
-          url.search = `client_id=${encodeURIComponent(clientId)}&request_uri=${encodeURIComponent(par.request_uri)}`;
+          url.search = `${new URLSearchParams({ client_id: clientId, request_uri: par.request_uri })}`;
         } else url.search = `${params}`;
         return url;
       }),
 
-    async exchangeCode(as, tx, params, dpop) {
+    async exchangeCode(as, tx, params, base, dpop) {
       const callback = await call(async () => oauth.validateAuthResponse(as, client, params, tx.state));
       // The JWKS is fetched in parallel with the token request, in oauth4webapi's cache format.
       const jwks = http[oauth.customFetch](String(as.jwks_uri), {}).then(async (res) => ({ jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(Date.now() / 1000) }));
       jwks.catch(() => undefined);
       return call(async () => {
-        const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, { ...http, additionalParameters: resources(), ...(dpop && { DPoP: dpop }) });
-        const result = await finish(as, res, await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }), jwks);
-        must((result.claims?.iat ?? 0) * 1000 >= tx.createdAt - clockTolerance * 1000, 'ID token older than the login');
+        const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
+        const result = await finish(as, res, await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }), base, dpop, jwks);
+        // requireIdToken: the claims are this response's.
+        must(result.claims.iat as number * 1000 >= tx.createdAt - clockTolerance * 1000, 'bad ID token iat');
         return result;
       }, dpop);
     },
 
-    refresh: (as, refreshToken, previous, dpop) =>
+    refresh: (as, base, dpop) =>
       call(async () => {
-        const res = await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, { ...http, additionalParameters: resources(), ...(dpop && { DPoP: dpop }) });
-        const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, client, res));
+        const res = await oauth.refreshTokenGrantRequest(as, client, auth, base.refreshToken, grant(dpop));
+        const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, client, res), base, dpop);
         const next = result.claims;
-        // OIDC Core §12.2: a refreshed ID token describes the same authentication.
-        if (next) {
-          for (const claim of ['iss', 'sub', 'azp', 'aud', 'auth_time', 'nonce'] as const) {
-            must(String(next[claim]) === String(previous[claim]) || (claim === 'auth_time' || claim === 'nonce') && next[claim] === undefined, `refreshed ID token changed ${claim}`);
-          }
+        // OIDC Core §12.2: a refreshed ID token describes the same authentication (without one, next is base's).
+        for (const claim of ['iss', 'sub', 'azp', 'aud', 'auth_time', 'nonce']) {
+          must(String(next[claim]) === String(base.claims[claim]) || (claim === 'auth_time' || claim === 'nonce') && next[claim] === undefined, `ID token ${claim} changed`);
         }
         return result;
       }, dpop),
 
-    async revoke(as, token, hint) {
-      if (as.revocation_endpoint) {
-        await call(async () => oauth.processRevocationResponse(await oauth.revocationRequest(as, client, auth, token, { ...http, additionalParameters: { token_type_hint: hint } })));
-      }
-    },
+    // RFC 7009 §2.1. Best effort: the one caller ignores the outcome, so the answer is not read.
+    revoke: async (as, token, hint) =>
+      void (as.revocation_endpoint &&
+        (await call(() =>
+          http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
+            method: 'POST',
+            redirect: 'manual',
+            body: new URLSearchParams({ client_id: clientId, token, token_type_hint: hint }),
+          }),
+        ))),
 
     endSessionUrl(as, idToken) {
       if (!as.end_session_endpoint) return undefined;
       const url = endpoint(as, 'end_session_endpoint');
-      url.search = `${new URLSearchParams({ client_id: clientId, ...(idToken && { id_token_hint: idToken }), ...(config.postLogoutRedirectUri && { post_logout_redirect_uri: config.postLogoutRedirectUri }) })}`;
+      const params = new URLSearchParams({ client_id: clientId });
+      if (idToken) params.set('id_token_hint', idToken);
+      if (config.postLogoutRedirectUri) params.set('post_logout_redirect_uri', config.postLogoutRedirectUri);
+      url.search = `${params}`;
       return url;
     },
   };

@@ -7,12 +7,12 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  * @module
  */
-import type { Now } from './clock.js';
+import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import type { Emitter } from './emitter.js';
-import { authError, toAuthError, type AuthError } from './errors.js';
-import type { Metadata, Protocol, TokenResult } from './protocol.js';
+import { authError, must, toAuthError, type AuthError } from './errors.js';
+import type { Metadata, Protocol } from './protocol.js';
 import { createRefresher } from './refresh.js';
 import { createScheduler } from './scheduler.js';
 import type { Session, Tokens } from './session.js';
@@ -23,24 +23,25 @@ import type { AuthEvents } from './types.js';
 /** OAuth errors that say "try again later" rather than "this grant is over". */
 const TRANSIENT = /^(temporarily_unavailable|server_error|use_dpop_nonce)$/;
 
+/** What {@link createRenewal} needs from the client. */
 export interface RenewalOptions {
   config: Config;
-  now: Now;
   protocol: Protocol;
   session: Session;
   events: Emitter<AuthEvents>;
   dpop: () => DPoPSession | undefined;
-  toTokens: (r: TokenResult, base: Tokens | undefined) => Tokens;
+  /** Installs renewed tokens made here (and tells the other tabs). */
   install: (tokens: Tokens) => Promise<void>;
   /** Exchanges a callback and installs the result (a new session when `base` is undefined). */
   complete: (as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens) => Promise<void>;
   /** Ends the session everywhere with this error. */
   end: (error: AuthError) => void;
-  locks: { request: LockManager['request'] } | null | undefined;
+  locks: { request: LockManager['request'] } | undefined;
   /** Adopts a newer session from the other tabs; runs inside the refresh lock. */
-  catchUp?: (() => Promise<void>) | undefined;
+  catchUp: () => Promise<void>;
 }
 
+/** The handle returned by {@link createRenewal}. */
 export interface Renewal {
   getAccessToken(force: boolean): Promise<string>;
   /** Silent authorization in a hidden iframe; renews `base` or starts a new session. */
@@ -51,11 +52,17 @@ export interface Renewal {
   changed(): void;
 }
 
-/** True when the error means the grant is over (no retry can help). */
-export const isFatal = (e: AuthError): boolean => e.code === 'oauth_error' && !TRANSIENT.test(e.error ?? '');
-
+/**
+ * Wires the scheduler and the refresher to one session.
+ * @example
+ * ```ts
+ * const renewal = createRenewal({ config, protocol, session, events, dpop, install, complete, end, locks, catchUp });
+ * renewal.start();
+ * const token = await renewal.getAccessToken(false);
+ * ```
+ */
 export function createRenewal(o: RenewalOptions): Renewal {
-  const { config, now, protocol, session } = o;
+  const { config, protocol, session } = o;
 
   // Drawn once per tab: tabs do not all wake at once.
   const jitter = Math.random();
@@ -66,22 +73,19 @@ export function createRenewal(o: RenewalOptions): Renewal {
    */
   const dueAt = (): number | undefined => {
     const t = session.get();
-    if (!t) return undefined;
-    const life = t.expiresAt - t.issuedAt;
-    return t.expiresAt - Math.min(config.refreshLeewayMs, life / 2) - jitter * Math.min(5000, life / 10);
+    const life = t && t.expiresAt - t.issuedAt;
+    return t && t.expiresAt - Math.min(config.refreshLeeway * 1000, life! / 2) - jitter * Math.min(5000, life! / 10);
   };
-  const needsRefresh = () => {
-    const due = dueAt();
-    return due !== undefined && now() >= due;
-  };
-  const noSession = (error?: string) => authError('login_required', 'There is no session; call login()', error ? { error } : undefined);
+  const needsRefresh = () => now() >= (dueAt() ?? Infinity);
+  const noSession = (error?: string) => authError('login_required', 'no session', { error });
 
   const silent = async (base?: Tokens): Promise<void> => {
     const as = await protocol.discover();
+    const redirectUri = config.silentRedirectUri;
     // The silent flow's transaction stays in this tab's memory (P-08): nothing to store.
-    const tx = protocol.transaction(config.silentRedirectUri);
-    const url = await protocol.authorizationUrl(as, { tx, redirectUri: config.silentRedirectUri, prompt: 'none' });
-    const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(config.silentRedirectUri).origin, timeoutMs: config.silentTimeoutMs });
+    const tx = protocol.transaction(redirectUri);
+    const url = await protocol.authorizationUrl(as, { tx, prompt: 'none' });
+    const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(redirectUri).origin, timeoutMs: config.silentTimeout * 1000 || 10_000 });
     await o.complete(as, tx, params, base);
   };
 
@@ -92,39 +96,36 @@ export function createRenewal(o: RenewalOptions): Renewal {
     const version = session.version();
     try {
       if (tokens.refreshToken) {
-        const as = await protocol.discover();
-        const result = await protocol.refresh(as, tokens.refreshToken, tokens.claims as never, o.dpop()?.handle);
+        const next = await protocol.refresh(await protocol.discover(), tokens as Tokens & { refreshToken: string }, o.dpop());
         // A response that lands after logout or after another tab's tokens were adopted is stale.
-        if (session.version() === version) await o.install(o.toTokens(result, tokens));
-      } else if (config.silentAuthorization) {
-        await silent(tokens);
-      } else if (now() >= tokens.expiresAt) {
-        throw authError('login_required', 'The session cannot be renewed without a refresh token');
-      }
+        if (session.version() === version) await o.install(next);
+      } else if (config.silentAuthorization) await silent(tokens);
+      else must(now() < tokens.expiresAt, 'no refresh token', 'login_required');
     } catch (err) {
       const e = toAuthError(err);
-      if ((isFatal(e) || e.code === 'login_required') && session.version() === version) o.end(e);
+      // Fatal: the grant is over (no retry can help), or there is nothing to renew with.
+      const fatal = e.code === 'oauth_error' ? !TRANSIENT.test(e.error ?? '') : e.code === 'login_required';
+      if (fatal && session.version() === version) o.end(e);
       throw e;
     }
   };
 
   const refresher = createRefresher({
     lockName: `spa-auth:refresh:${config.issuer}:${config.clientId}`,
-    locks: o.locks ?? null,
-    version: () => session.version(),
+    locks: o.locks!, // the refresher only tests it for truthiness
+    version: session.version,
     needsRefresh,
     run,
     catchUp: o.catchUp,
   });
 
   /** Scheduled renewal. The scheduler retries a failure with full-jitter backoff; the app hears of each. */
-  const background = () => {
-    refresher.refresh(false).catch((err: unknown) => {
-      if (session.get()) o.events.emit('error', toAuthError(err));
-    });
-  };
-
-  const scheduler = createScheduler({ now, dueAt, onDue: background, jitterMs: 0 });
+  const scheduler = createScheduler({
+    now,
+    dueAt,
+    onDue: () => void refresher.refresh(false).catch((err: unknown) => session.get() && o.events.emit('error', toAuthError(err))),
+    jitterMs: 0,
+  });
 
   return {
     async getAccessToken(force) {
@@ -146,8 +147,8 @@ export function createRenewal(o: RenewalOptions): Renewal {
       return t.accessToken;
     },
     silent,
-    start: () => scheduler.start(),
-    stop: () => scheduler.stop(),
-    changed: () => scheduler.reschedule(),
+    start: scheduler.start,
+    stop: scheduler.stop,
+    changed: scheduler.reschedule,
   };
 }

@@ -8,19 +8,31 @@
  */
 import type { SharedSession } from './tab-sync.js';
 
-/** Same shape as what tabs share. */
-export type Tokens = SharedSession;
+/** What tabs share; optional members may be explicitly undefined (tab-sync accepts that). */
+export type Tokens = Omit<SharedSession, 'refreshToken' | 'scope' | 'dpopKeys'> & {
+  refreshToken?: string | undefined;
+  scope?: string | undefined;
+  dpopKeys?: CryptoKeyPair | undefined;
+};
 
+/** The session handle. */
 export interface Session {
   get(): Tokens | undefined;
-  /** Installs new tokens (a new login, a refresh, or a peer's tokens). */
-  set(tokens: Tokens): void;
-  /** Drops everything. */
-  clear(): void;
-  /** Increases on every set() and clear(). */
+  /** Installs new tokens (a new login, a refresh, or a peer's tokens), or drops them (undefined). */
+  set(tokens?: Tokens): void;
+  /** Increases on every set(). */
   version(): number;
 }
 
+/**
+ * An empty session.
+ * @example
+ * ```ts
+ * const session = createSession();
+ * session.set(tokens);
+ * session.set(); // logged out
+ * ```
+ */
 export function createSession(): Session {
   let tokens: Tokens | undefined;
   let version = 0;
@@ -28,10 +40,6 @@ export function createSession(): Session {
     get: () => tokens,
     set(next) {
       tokens = next;
-      version++;
-    },
-    clear() {
-      tokens = undefined;
       version++;
     },
     version: () => version,

@@ -17,10 +17,10 @@ export interface Transaction {
   issuer: string;
   clientId: string;
   redirectUri: string;
-  returnTo?: string;
-  maxAge?: number;
+  returnTo?: string | undefined;
+  maxAge?: number | undefined;
   /** A `prompt=none` restore: an error answer means "not signed in", not a failure. */
-  restore?: boolean;
+  restore?: boolean | undefined;
   /** The discovery metadata, so the callback page needs no discovery round trip. */
   metadata: Record<string, unknown>;
   createdAt: number;
@@ -32,24 +32,21 @@ const PREFIX = 'spa-auth.tx.';
 
 type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
 
-/** Deletes every transaction that is expired or unreadable. */
-function sweep(store: Store, now: number): void {
-  for (let i = store.length - 1; i >= 0; i--) {
-    const key = store.key(i);
-    if (!key?.startsWith(PREFIX)) continue;
-    const tx = parse(store.getItem(key));
-    if (!tx || !(now - tx.createdAt < TRANSACTION_TTL)) store.removeItem(key);
+/** A stored transaction, or undefined when unreadable, expired, or not from this clock's last 10 minutes (+1 min skew). */
+function read(store: Store, key: string, now: number): Transaction | undefined {
+  try {
+    const tx = JSON.parse(store.getItem(key)!) as Transaction | null;
+    return typeof tx?.state === 'string' && typeof tx.createdAt === 'number' && now - tx.createdAt < TRANSACTION_TTL && now >= tx.createdAt - 60_000 ? tx : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-function parse(raw: string | null): Transaction | undefined {
-  try {
-    const tx: unknown = raw ? JSON.parse(raw) : undefined;
-    return tx && typeof tx === 'object' && typeof (tx as Transaction).state === 'string' && typeof (tx as Transaction).createdAt === 'number'
-      ? (tx as Transaction)
-      : undefined;
-  } catch {
-    return undefined;
+/** Deletes every transaction that is expired or unreadable. */
+function sweep(store: Store, now: number): void {
+  for (let i = store.length; i--; ) {
+    const key = store.key(i);
+    if (key?.startsWith(PREFIX) && !read(store, key, now)) store.removeItem(key);
   }
 }
 
@@ -66,10 +63,8 @@ export function saveTransaction(store: Store, tx: Transaction): void {
  */
 export function consumeTransaction(store: Store, state: string, now: number, issuer: string, clientId: string): Transaction | undefined {
   const key = PREFIX + state;
-  const tx = parse(store.getItem(key));
+  const tx = read(store, key, now);
   store.removeItem(key);
   sweep(store, now);
-  return tx && tx.state === state && tx.issuer === issuer && tx.clientId === clientId && now - tx.createdAt < TRANSACTION_TTL && now >= tx.createdAt - 60_000
-    ? tx
-    : undefined;
+  return tx?.state === state && tx.issuer === issuer && tx.clientId === clientId ? tx : undefined;
 }

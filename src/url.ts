@@ -7,35 +7,40 @@
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-7.2.1
  * @module
  */
-import { authError } from './errors.js';
+import { must, type AuthErrorCode } from './errors.js';
 
 /** True for 127.0.0.0/8, [::1] and localhost: the only hosts where plain http is tolerated. */
 export function isLoopback(url: URL): boolean {
-  const host = url.hostname;
-  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+  return /^(localhost|\[::1\]|127(\.\d{1,3}){3})$/.test(url.hostname);
 }
 
-/** Parses an absolute URL, or returns undefined. */
+/** Parses an absolute URL string (relative to `base` when given), or returns undefined. */
 export function parseUrl(value: unknown, base?: string): URL | undefined {
   try {
-    return typeof value === 'string' || value instanceof URL ? new URL(value, base) : undefined;
+    return typeof value === 'string' ? new URL(value, base) : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Checks an endpoint the SDK will call or navigate to: `https:`, or `http:` on a loopback host
- * when `allowHttp` (the issuer itself is on loopback). Anything else (`javascript:`, `data:`,
- * `blob:`, plain http elsewhere) is refused with `invalid_response`.
+ * Checks a URL the SDK will call, navigate to, or send tokens to: absolute, no credentials,
+ * `https:`; `http:` only where `http` allows it (`'loopback'`: on a loopback host). Anything
+ * else (`javascript:`, `data:`, `blob:`, plain http elsewhere) is refused with `code`, naming `name`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.6
+ * @example
+ * ```ts
+ * checkUrl(as.token_endpoint, 'token_endpoint', allowHttp && 'loopback'); // invalid_response
+ * ```
  */
-export function checkEndpoint(value: unknown, name: string, allowHttp: boolean): URL {
+export function checkUrl(value: unknown, name: string, http: boolean | 'loopback', code?: AuthErrorCode): URL {
   const url = parseUrl(value);
-  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && allowHttp && isLoopback(url))) || url.username || url.password) {
-    throw authError('invalid_response', `The server metadata ${name} is not an allowed https URL`);
-  }
+  must(
+    url && (url.protocol === 'https:' || (url.protocol === 'http:' && (http === 'loopback' ? isLoopback(url) : http))) && !url.username && !url.password,
+    `bad URL: ${name}`,
+    code,
+  );
   return url;
 }
 
@@ -45,29 +50,15 @@ export function checkEndpoint(value: unknown, name: string, allowHttp: boolean):
  */
 export function sameOriginPath(value: string, origin: string): string {
   const url = parseUrl(value, origin);
-  if (!url || url.origin !== origin || !/^https?:$/.test(url.protocol) || /^[/\\]{2}/.test(value)) {
-    throw authError('invalid_config', 'returnTo must be a path on this origin');
-  }
+  must(url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value), 'returnTo must be a path on this origin', 'invalid_config');
   return url.pathname + url.search + url.hash;
-}
-
-/** The authorization response parameters that are removed from the address bar after a callback. */
-const CALLBACK_PARAMS = ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri'];
-
-/**
- * Reads an authorization response from a URL's query (never its fragment: the SDK asks for
- * `response_mode=query`). A response has `state` and either `code` or `error`.
- */
-export function readCallback(href: string): URLSearchParams | undefined {
-  const params = parseUrl(href)?.searchParams;
-  return params && params.has('state') && (params.has('code') || params.has('error')) ? params : undefined;
 }
 
 /** True when `href` is the page `redirectUri` names (same origin and path). */
 export function isRedirectTarget(href: string, redirectUri: string): boolean {
   const here = parseUrl(href);
   const target = parseUrl(redirectUri);
-  return !!here && !!target && here.origin === target.origin && here.pathname === target.pathname;
+  return here?.origin === target?.origin && here?.pathname === target?.pathname && !!here;
 }
 
 /**
@@ -78,7 +69,7 @@ export function isRedirectTarget(href: string, redirectUri: string): boolean {
  */
 export function cleanAddressBar(win: Pick<Window, 'location' | 'history'>): void {
   const url = new URL(win.location.href);
-  for (const name of CALLBACK_PARAMS) url.searchParams.delete(name);
+  for (const name of ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri']) url.searchParams.delete(name);
   url.hash = '';
   win.history.replaceState(win.history.state, '', url.href);
 }
