@@ -82,7 +82,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     session.set(tokens);
     renewal.changed();
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
-    if (locks && !leave) locks.request(me, () => new Promise<void>((resolve) => (leave = resolve))).catch(() => undefined);
+    // `leave` is set at once (not when the lock is granted), so a second install cannot queue a
+    // second request, and a logout before the grant still releases it.
+    if (locks && !leave) {
+      const held = new Promise<void>((resolve) => (leave = resolve));
+      locks.request(me, () => held).catch(() => undefined);
+    }
     if (fresh) events.emit('authenticated', { user: tokens.claims });
     else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
     if (publish) sync.publish(tokens as SharedSession, publish);
