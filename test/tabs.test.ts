@@ -1,0 +1,92 @@
+/**
+ * Several clients in one page stand for several tabs of the app: they share sessionStorage
+ * (as the test's single window does), a BroadcastChannel, and a Web Locks manager.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AuthClient } from '../src/index.js';
+import { useFlow } from './helpers/flow.js';
+import { fakeLocks } from './helpers/locks.js';
+
+const flow = useFlow();
+const shared = { shareSessionAcrossTabs: true } as const;
+const refreshes = () => flow.server.tokenRequests().filter((r) => r.form.get('grant_type') === 'refresh_token');
+
+beforeEach(() => {
+  Object.defineProperty(window.navigator, 'locks', { value: fakeLocks(), configurable: true });
+});
+afterEach(() => {
+  Object.defineProperty(window.navigator, 'locks', { value: null, configurable: true });
+});
+
+/** A signed-in first tab and `n` more tabs that took the session over from it. */
+async function tabs(n: number): Promise<AuthClient[]> {
+  const first = await flow.signedIn(shared);
+  const more: AuthClient[] = [];
+  for (let i = 0; i < n; i++) {
+    const tab = flow.client(shared);
+    await expect(tab.init()).resolves.toEqual({ authenticated: true });
+    more.push(tab);
+  }
+  return [first, ...more];
+}
+
+describe('tabs of one origin', () => {
+  it('a new tab takes the session from a signed-in tab without any request to the server', async () => {
+    await flow.signedIn(shared);
+    const before = flow.server.requests.length;
+    const tab = flow.client(shared);
+    const authenticated = vi.fn();
+    tab.on('authenticated', authenticated);
+    await expect(tab.init()).resolves.toEqual({ authenticated: true });
+    expect(flow.server.requests).toHaveLength(before);
+    expect(tab.user?.sub).toBe('alice');
+    expect(authenticated).toHaveBeenCalledTimes(1);
+    await expect(tab.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[0]);
+  });
+
+  it('concurrent forced renewals in three tabs cost one refresh, and every tab ends with its result', async () => {
+    const all = await tabs(2);
+    const tokens = await Promise.all(all.map((t) => t.getAccessToken({ forceRefresh: true })));
+    expect(refreshes()).toHaveLength(1);
+    expect(new Set(tokens)).toEqual(new Set([flow.server.issued.accessTokens[1]]));
+    // and the next rotation presents the new refresh token, from whichever tab
+    await all[2]?.getAccessToken({ forceRefresh: true });
+    expect(refreshes().map((r) => r.form.get('refresh_token'))).toEqual(flow.server.issued.refreshTokens.slice(0, 2));
+  });
+
+  it('ignores a late broadcast of older tokens for its session', async () => {
+    const [a, b] = await tabs(1);
+    type Message = { k?: string; reason?: string; s?: { rotation?: number } };
+    const recorded: Message[] = [];
+    const spy = new BroadcastChannel(`spa-auth:${flow.server.issuer}:${flow.server.clientId}`);
+    spy.onmessage = (e: MessageEvent<Message>) => e.data.reason === 'refreshed' && recorded.push(e.data);
+    await a?.getAccessToken({ forceRefresh: true }); // rotation 1
+    await a?.getAccessToken({ forceRefresh: true }); // rotation 2
+    await vi.waitFor(() => expect(recorded).toHaveLength(2));
+    await vi.waitFor(async () => expect(await b?.getAccessToken()).toBe(flow.server.issued.accessTokens[2]));
+    spy.postMessage(recorded.find((m) => m.s?.rotation === 1)); // replayed out of order
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await b?.getAccessToken()).toBe(flow.server.issued.accessTokens[2]);
+    spy.close();
+  });
+
+  it('logout in one tab signs every tab out', async () => {
+    const [a, b, c] = await tabs(2);
+    const out = vi.fn();
+    b?.on('loggedOut', out);
+    c?.on('loggedOut', out);
+    await a?.logout({ localOnly: true });
+    await vi.waitFor(() => expect(out).toHaveBeenCalledTimes(2));
+    expect([a, b, c].map((t) => t?.isAuthenticated)).toEqual([false, false, false]);
+  });
+
+  it('invalid_grant in one tab ends the session in every tab', async () => {
+    const [a, b] = await tabs(1);
+    const expired = vi.fn();
+    b?.on('sessionExpired', expired);
+    flow.server.tokenHook = () => Response.json({ error: 'invalid_grant' }, { status: 400 });
+    await expect(a?.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'login_required' });
+    await vi.waitFor(() => expect(expired).toHaveBeenCalledTimes(1));
+    expect(b?.isAuthenticated).toBe(false);
+  });
+});
