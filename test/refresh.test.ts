@@ -1,39 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRefresher } from '../src/refresh.js';
 import type { Refresher, RefresherOptions } from '../src/refresh.js';
+import { fakeLocks as sharedFakeLocks } from './helpers/locks.js';
 
 type Locks = NonNullable<RefresherOptions['locks']>;
 
-/** An in-memory Web Locks manager: exclusive locks, FIFO waiters, `ifAvailable`. */
-function fakeLocks(): Locks & { hold(name: string): Promise<() => void> } {
-  const held = new Set<string>();
-  const queues = new Map<string, Array<() => void>>();
-  async function request(name: string, a: unknown, b?: unknown): Promise<unknown> {
-    const [opts, cb] = (typeof a === 'function' ? [{}, a] : [a, b]) as [LockOptions, (l: Lock | null) => unknown];
-    if (held.has(name)) {
-      if (opts.ifAvailable) return cb(null);
-      await new Promise<void>((r) => {
-        if (!queues.has(name)) queues.set(name, []);
-        queues.get(name)!.push(r);
-      });
-    }
-    held.add(name);
-    try {
-      return await cb({ name, mode: 'exclusive' } as Lock);
-    } finally {
-      const next = queues.get(name)?.shift();
-      if (next) next();
-      else held.delete(name);
-    }
-  }
-  return {
-    request: request as Locks['request'],
+/** The shared fake lock manager, plus a way to hold the lock from "another tab". */
+function fakeLocks() {
+  const locks = sharedFakeLocks();
+  return Object.assign(locks, {
     /** Takes the lock from "another tab" until the returned release() is called. */
-    hold: (name) =>
-      new Promise((got) => {
-        void request(name, () => new Promise<void>((release) => got(release)));
+    hold: (name: string) =>
+      new Promise<() => void>((got) => {
+        void locks.request(name, () => new Promise<void>((release) => got(release)));
       }),
-  };
+  });
 }
 
 /** A token endpoint with refresh-token rotation that rejects any reuse of a rotated token. */
