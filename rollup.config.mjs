@@ -12,7 +12,10 @@ import { stripMessages } from './scripts/strip-messages.mjs';
 // bundle (a few percent smaller than esbuild's minifier), and oauth4webapi's error sentences
 // are dropped from it because spa-auth never surfaces them (scripts/strip-messages.mjs).
 /** The script-tag bundle's minifier settings; bench/size.mjs minifies the peers with the same. */
-export const terserOptions = { ecma: 2020, compress: { passes: 3 }, format: { comments: false } };
+export const terserOptions = { ecma: 2020, compress: { passes: 3 }, format: { comments: /^!/ } };
+
+/** The script-tag bundle includes oauth4webapi: both licence notices travel with it. */
+const banner = '/*! spa-auth | MIT License | includes oauth4webapi, (c) Filip Skokan, MIT License */';
 
 export default [
   {
@@ -23,7 +26,7 @@ export default [
   },
   {
     input: 'src/iife.ts',
-    output: { file: 'dist/spa-auth.iife.min.js', format: 'iife', name: 'SpaAuth', exports: 'named' },
+    output: { file: 'dist/spa-auth.iife.min.js', format: 'iife', name: 'SpaAuth', exports: 'named', banner },
     plugins: [
       nodeResolve({ browser: true }),
       stripMessages(),
