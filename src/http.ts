@@ -38,7 +38,13 @@ async function readCapped(res: Response): Promise<Blob> {
 export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): (url: string, init: FetchInit) => Promise<Response> {
   return async (url, init) => {
     const { signal, done } = timeoutSignal(timeoutMs, init.signal);
-    try {
+    // The abort also settles the request when the fetch in use ignores its signal (a custom `fetch`).
+    const aborted = new Promise<never>((_, reject) => {
+      const stop = () => reject(signal.reason);
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+    });
+    const request = async () => {
       const res = await (base ?? fetch)(url, { ...init, signal, referrerPolicy: 'no-referrer' } as RequestInit);
       if (res.type === 'opaqueredirect' || res.status < 200) return res;
       // Statuses below 200 returned above; these must have a null body.
@@ -47,8 +53,12 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
       // oauth4webapi's challenge parser is quadratic: an oversized header is dropped, not parsed.
       if ((headers.get('www-authenticate')?.length ?? 0) > 8192) headers.delete('www-authenticate');
       return new Response(body, { status: res.status, statusText: res.statusText, headers });
+    };
+    try {
+      return await Promise.race([request(), aborted]);
     } finally {
       done();
+      aborted.catch(() => undefined);
     }
   };
 }

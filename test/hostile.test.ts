@@ -1,0 +1,71 @@
+/** A server that misbehaves on purpose: every answer below must end in a typed error and leave nothing installed. */
+import { describe, expect, it } from 'vitest';
+import { captureNavigation, transactionKeys } from './helpers/browser.js';
+import { expectCode, useFlow } from './helpers/flow.js';
+
+const flow = useFlow();
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+describe('hostile discovery', () => {
+  const cases: Array<[string, () => Response]> = [
+    ['a redirect instead of metadata', () => new Response(null, { status: 302, headers: { location: 'https://evil.example/.well-known/openid-configuration' } })],
+    ['a non-string issuer', () => json({ ...flow.server.metadata, issuer: 42 })],
+    ['an array instead of an object', () => json([flow.server.metadata])],
+    ['HTML', () => new Response('<html></html>', { headers: { 'content-type': 'text/html' } })],
+    ['a body over 1 MiB', () => new Response(' '.repeat(1.5 * 2 ** 20), { headers: { 'content-type': 'application/json' } })],
+  ];
+  for (const [name, answer] of cases) {
+    it(`refuses ${name} and does not navigate`, async () => {
+      flow.server.override.set('/.well-known/openid-configuration', answer);
+      const nav = captureNavigation();
+      await expectCode(flow.client().login(), 'invalid_response');
+      expect(nav.all).toHaveLength(0);
+      expect(transactionKeys()).toEqual([]);
+    });
+  }
+});
+
+describe('hostile JWKS', () => {
+  const cases: Array<[string, () => Response]> = [
+    ['no key with the token\'s kid', () => json({ keys: [] })],
+    ['a body over 1 MiB', () => new Response(' '.repeat(1.5 * 2 ** 20), { headers: { 'content-type': 'application/json' } })],
+    ['a symmetric key', () => json({ keys: [{ kty: 'oct', k: 'a2V5', kid: 'k1', alg: 'HS256' }] })],
+  ];
+  for (const [name, answer] of cases) {
+    it(`refuses an ID token when the JWKS has ${name}`, async () => {
+      flow.server.override.set('/jwks', answer);
+      const { next, result } = await flow.login();
+      await expectCode(result, 'invalid_response');
+      expect(next.isAuthenticated).toBe(false);
+    });
+  }
+});
+
+describe('hostile token endpoint', () => {
+  it('refuses an access_token over 16 KiB', async () => {
+    flow.server.tokenHook = (b) => ({ ...b, access_token: 'a'.repeat(20_000) });
+    const { result } = await flow.login();
+    await expectCode(result, 'invalid_response');
+  });
+
+  it('clamps expires_in 0 to a few seconds, so renewal cannot spin', async () => {
+    flow.server.expiresIn = 0;
+    const { next, result } = await flow.login();
+    await result;
+    expect(next.expiresAt).toBeGreaterThanOrEqual(Date.now() + 4000);
+  });
+
+  it('times out a token endpoint that never answers, and installs nothing', async () => {
+    flow.server.override.set('/token', () => new Promise<Response>(() => undefined));
+    const { next, result } = await flow.login({ requestTimeout: 0.2 });
+    await expectCode(result, 'timeout');
+    expect(next.isAuthenticated).toBe(false);
+  });
+
+  it('never follows a redirect from the token endpoint', async () => {
+    flow.server.override.set('/token', () => new Response(null, { status: 307, headers: { location: 'https://evil.example/token' } }));
+    const { result } = await flow.login();
+    await expectCode(result, 'invalid_response');
+    expect(flow.server.requests.some((r) => r.url.hostname === 'evil.example')).toBe(false);
+  });
+});
