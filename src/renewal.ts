@@ -23,6 +23,21 @@ import type { AuthEvents } from './types.js';
 /** OAuth errors that say "try again later" rather than "this grant is over". */
 const TRANSIENT = /^(temporarily_unavailable|server_error|use_dpop_nonce)$/;
 
+/**
+ * When tokens are due for renewal (epoch ms): `leeway` before expiry, or at half-life for
+ * tokens shorter than twice the leeway, minus this tab's random lead (`jitter` in [0, 1)) of
+ * up to 5 s or a tenth of the lifetime, whichever is less. Undefined without tokens.
+ * @example
+ * ```ts
+ * renewAt({ issuedAt: 0, expiresAt: 3_600_000 }, 60_000, 0.5); // 3_537_500
+ * ```
+ */
+export function renewAt(t: Pick<Tokens, 'issuedAt' | 'expiresAt'> | undefined, leewayMs: number, jitter: number): number | undefined {
+  if (!t) return undefined;
+  const life = t.expiresAt - t.issuedAt;
+  return t.expiresAt - Math.min(leewayMs, life / 2) - jitter * Math.min(5000, life / 10);
+}
+
 /** What {@link createRenewal} needs from the client. */
 export interface RenewalOptions {
   config: Config;
@@ -66,16 +81,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
 
   // Drawn once per tab: tabs do not all wake at once.
   const jitter = Math.random();
-
-  /**
-   * Renew at `leeway` before expiry (at half-life for tokens shorter than twice the leeway),
-   * minus this tab's random lead: up to 5 s, or a tenth of the token's lifetime.
-   */
-  const dueAt = (): number | undefined => {
-    const t = session.get();
-    const life = t && t.expiresAt - t.issuedAt;
-    return t && t.expiresAt - Math.min(config.refreshLeeway * 1000, life! / 2) - jitter * Math.min(5000, life! / 10);
-  };
+  const dueAt = () => renewAt(session.get(), config.refreshLeeway * 1000, jitter);
   const needsRefresh = () => now() >= (dueAt() ?? Infinity);
   const noSession = (error?: string) => authError('login_required', 'no session', { error });
 
@@ -124,7 +130,6 @@ export function createRenewal(o: RenewalOptions): Renewal {
     now,
     dueAt,
     onDue: () => void refresher.refresh(false).catch((err: unknown) => session.get() && o.events.emit('error', toAuthError(err))),
-    jitterMs: 0,
   });
 
   return {

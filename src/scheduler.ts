@@ -1,6 +1,6 @@
 /**
  * Proactive refresh timing: one timer per client, clamped so a far-away expiry cannot
- * overflow `setTimeout`, jittered per tab so tabs don't all wake at once, re-checked against
+ * overflow `setTimeout` (the per-tab jitter is part of the due time it is given), re-checked against
  * the wall clock whenever the page wakes up (a sleeping or throttled tab's timers lie), and
  * rate-limited so a zero `expires_in` cannot drive a hot loop.
  *
@@ -17,8 +17,6 @@ export interface SchedulerOptions {
   dueAt: () => number | undefined;
   /** Called when renewal is due. Must be treated as fire-and-forget; it never throws (client catches). */
   onDue: () => void;
-  /** Max extra random lead per tab so tabs don't all wake at once. Default 5000 ms. Chosen once per scheduler. */
-  jitterMs?: number;
 }
 
 /** The handle returned by {@link createScheduler}. */
@@ -42,8 +40,7 @@ const WAKE = ['pageshow', 'focus', 'online', 'visibilitychange'];
 /**
  * Creates a refresh scheduler. Nothing happens until {@link Scheduler.start}.
  *
- * `onDue` fires at `dueAt() − jitter` (jitter drawn once with `Math.random()`, in `[0, jitterMs)`),
- * never sooner than 2 s after the previous call. If `dueAt()` still returns the same value after
+ * `onDue` fires at `dueAt()`, never sooner than 2 s after the previous call. If `dueAt()` still returns the same value after
  * `onDue` (the renewal failed or is still running), the scheduler retries on its own with
  * full-jitter exponential backoff (`random() * min(60 s, 1 s * 2^attempt)`, floored at 2 s); a new
  * `dueAt()` value (new tokens) resets the backoff. On `visibilitychange` (to visible),
@@ -58,8 +55,7 @@ const WAKE = ['pageshow', 'focus', 'online', 'visibilitychange'];
  * // after new tokens: s.reschedule(); on destroy: s.stop();
  * ```
  */
-export function createScheduler({ now, dueAt, onDue, jitterMs = 5000 }: SchedulerOptions): Scheduler {
-  const jitter = Math.random() * jitterMs;
+export function createScheduler({ now, dueAt, onDue }: SchedulerOptions): Scheduler {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running = false;
   let lastFire = -Infinity;
@@ -72,7 +68,7 @@ export function createScheduler({ now, dueAt, onDue, jitterMs = 5000 }: Schedule
     const due = dueAt();
     if (due === undefined) return;
     if (due !== firedFor) attempt = 0;
-    return Math.max(due - jitter, due === firedFor ? retryAt : lastFire + MIN_INTERVAL);
+    return Math.max(due, due === firedFor ? retryAt : lastFire + MIN_INTERVAL);
   };
 
   const arm = () => {

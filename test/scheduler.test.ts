@@ -7,7 +7,7 @@ const T0 = Date.UTC(2030, 0, 1);
 const DAY = 86_400_000;
 
 let made: Scheduler[] = [];
-/** A scheduler with a fixed Math.random (jitter and backoff) on the page's window and document. */
+/** A scheduler with a fixed Math.random (backoff) on the page's window and document. */
 function make(o: SchedulerOptions, random = 0) {
   vi.spyOn(Math, 'random').mockReturnValue(random);
   const s = createScheduler(o);
@@ -56,8 +56,8 @@ describe('createScheduler', () => {
     expect(calls).toEqual([T0 + 10_000]);
   });
 
-  it('fires once at the due time (no jitter)', () => {
-    const { s, calls } = setup({ jitterMs: 0 });
+  it('fires once at the due time', () => {
+    const { s, calls } = setup({});
     s.start();
     vi.advanceTimersByTime(59_999);
     expect(calls).toEqual([]);
@@ -65,32 +65,8 @@ describe('createScheduler', () => {
     expect(calls).toEqual([T0 + 60_000]);
   });
 
-  it('keeps the jittered fire time within [due - jitterMs, due]', () => {
-    for (const r of [0, 0.001, 0.25, 0.5, 0.75, 0.999999]) {
-      vi.setSystemTime(T0);
-      const { s, calls } = setup({ jitterMs: 5000, random: r });
-      s.start();
-      vi.advanceTimersByTime(60_000);
-      s.stop();
-      expect(calls.length).toBeGreaterThan(0);
-      const at = calls[0]!;
-      expect(at).toBeGreaterThanOrEqual(T0 + 60_000 - 5000);
-      expect(at).toBeLessThanOrEqual(T0 + 60_000);
-      expect(at).toBe(T0 + 60_000 - Math.floor(r * 5000));
-    }
-  });
-
-  it('defaults to a jitter of at most 5 s', () => {
-    const { s, calls } = setup({ random: 0.999999 });
-    s.start();
-    vi.advanceTimersByTime(54_999);
-    expect(calls).toEqual([]);
-    vi.advanceTimersByTime(2);
-    expect(calls).toHaveLength(1);
-  });
-
   it('clamps huge delays: a due time 30 days away does not fire early', () => {
-    const { s, calls } = setup({ due: T0 + 30 * DAY, jitterMs: 0 });
+    const { s, calls } = setup({ due: T0 + 30 * DAY });
     const timeouts = vi.spyOn(globalThis, 'setTimeout');
     s.start();
     expect(timeouts.mock.calls.map((c) => c[1])).toEqual([MAX_TIMER_DELAY]); // never an overflowing delay
@@ -110,7 +86,7 @@ describe('createScheduler', () => {
     ['online', 'win'],
     ['visibilitychange', 'doc'],
   ] as const)('re-checks the wall clock on %s (at the %s) after the tab slept', (type) => {
-    const ctx = setup({ jitterMs: 0 });
+    const ctx = setup({});
     ctx.s.start();
     sleepFor(120_000);
     expect(ctx.calls).toEqual([]);
@@ -119,7 +95,7 @@ describe('createScheduler', () => {
   });
 
   it('ignores visibilitychange while hidden, and re-arms on a wake before the due time', () => {
-    const { s, calls } = setup({ jitterMs: 0 });
+    const { s, calls } = setup({});
     s.start();
     sleepFor(30_000);
     wake('focus'); // not due yet: re-armed from the real clock
@@ -128,7 +104,7 @@ describe('createScheduler', () => {
     vi.advanceTimersByTime(1);
     expect(calls).toEqual([T0 + 60_000]);
     s.stop();
-    const other = setup({ jitterMs: 0 });
+    const other = setup({});
     other.s.start();
     sleepFor(120_000);
     const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
@@ -149,7 +125,6 @@ describe('createScheduler', () => {
         calls.push(Date.now());
         s.reschedule();
       },
-      jitterMs: 0,
     });
     s.start();
     vi.advanceTimersByTime(10_000);
@@ -160,7 +135,7 @@ describe('createScheduler', () => {
   });
 
   it('retries with growing backoff while dueAt() does not change, and resets on new tokens', () => {
-    const { s, calls, setDue } = setup({ jitterMs: 0, due: T0, random: 1 });
+    const { s, calls, setDue } = setup({ due: T0, random: 1 });
     s.start();
     vi.advanceTimersByTime(40_000);
     // attempt n waits max(2000, 1000 * 2^n): 2000, 2000, 4000, 8000, 16000
@@ -172,7 +147,7 @@ describe('createScheduler', () => {
   });
 
   it('stop() clears the timer and every listener; nothing fires afterwards', () => {
-    const { s, calls } = setup({ jitterMs: 0 });
+    const { s, calls } = setup({});
     const removed = vi.spyOn(globalThis, 'removeEventListener');
     s.start();
     expect(vi.getTimerCount()).toBe(1);
@@ -190,7 +165,7 @@ describe('createScheduler', () => {
   });
 
   it('start() is idempotent (one set of listeners, one timer)', () => {
-    const { s, calls } = setup({ jitterMs: 0 });
+    const { s, calls } = setup({});
     s.start();
     s.start();
     expect(vi.getTimerCount()).toBe(1);
@@ -200,7 +175,7 @@ describe('createScheduler', () => {
   });
 
   it('reschedule() re-reads dueAt()', () => {
-    const { s, calls, setDue } = setup({ jitterMs: 0 });
+    const { s, calls, setDue } = setup({});
     s.start();
     setDue(T0 + 5000);
     s.reschedule();
@@ -213,7 +188,7 @@ describe('createScheduler', () => {
 
   it('listens on the global window', () => {
     const calls: number[] = [];
-    const s = createScheduler({ now: () => Date.now(), dueAt: () => T0 + 1000, onDue: () => calls.push(1), jitterMs: 0 });
+    const s = createScheduler({ now: () => Date.now(), dueAt: () => T0 + 1000, onDue: () => calls.push(1) });
     s.start();
     sleepFor(5000);
     window.dispatchEvent(new Event('focus'));
@@ -228,14 +203,14 @@ describe('createScheduler', () => {
 
 describe('retry backoff', () => {
   it('waits random() * min(60 s, 1 s * 2^attempt), never less than 2 s', () => {
-    const top = setup({ jitterMs: 0, due: T0, random: 1 });
+    const top = setup({ due: T0, random: 1 });
     top.s.start();
     vi.advanceTimersByTime(300_000);
     // 1000 * 2^n for n = 0..5 (floored at 2000), then capped at 60000
     expect(top.calls.map((t) => t - T0)).toEqual([0, 2000, 4000, 8000, 16_000, 32_000, 64_000, 124_000, 184_000, 244_000]);
     top.s.stop();
     vi.setSystemTime(T0);
-    const low = setup({ jitterMs: 0, due: T0, random: 0 });
+    const low = setup({ due: T0, random: 0 });
     low.s.start();
     vi.advanceTimersByTime(10_000);
     expect(low.calls.map((t) => t - T0)).toEqual([0, 2000, 4000, 6000, 8000, 10_000]);

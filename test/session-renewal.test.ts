@@ -164,3 +164,23 @@ describe('logout', () => {
     expect(auth.isAuthenticated).toBe(false);
   });
 });
+
+describe('renewAt (the due time, with the per-tab jitter)', () => {
+  it('is leeway before expiry minus a lead of at most 5 s, for every jitter', async () => {
+    const { renewAt } = await import('../src/renewal.js');
+    const hour = { issuedAt: 0, expiresAt: 3_600_000 };
+    for (const j of [0, 0.25, 0.5, 0.999999]) {
+      const at = renewAt(hour, 60_000, j) ?? NaN;
+      expect(at).toBeLessThanOrEqual(3_600_000 - 60_000);
+      expect(at).toBeGreaterThan(3_600_000 - 60_000 - 5000);
+    }
+  });
+
+  it('renews short tokens at half-life, with a lead of at most a tenth of the lifetime', async () => {
+    const { renewAt } = await import('../src/renewal.js');
+    const short = { issuedAt: 0, expiresAt: 8000 };
+    expect(renewAt(short, 60_000, 0)).toBe(4000);
+    expect(renewAt(short, 60_000, 0.999999)).toBeGreaterThan(4000 - 800);
+    expect(renewAt(undefined, 60_000, 0.5)).toBeUndefined();
+  });
+});
