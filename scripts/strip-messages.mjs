@@ -14,6 +14,9 @@ const MESSAGE_ARG = {
   CodedTypeError: 0,
   UnsupportedOperationError: 0,
   OperationProcessingError: 0,
+  ResponseBodyError: 0,
+  AuthorizationResponseError: 0,
+  WWWAuthenticateChallengeError: 0,
   Error: 0,
   TypeError: 0,
   assertString: 1,
@@ -33,8 +36,11 @@ export function stripMessages() {
       const visit = (node) => {
         if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && node.arguments?.length) {
           const arg = node.arguments[MESSAGE_ARG[node.expression.getText(file)] ?? -1];
-          if (arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg) || ts.isTemplateExpression(arg))) {
-            spans.push([arg.getStart(file), arg.getEnd()]);
+          // A message may also be chosen by a condition: empty both of its sentences.
+          for (const text of arg && ts.isConditionalExpression(arg) ? [arg.whenTrue, arg.whenFalse] : [arg]) {
+            if (text && (ts.isStringLiteral(text) || ts.isNoSubstitutionTemplateLiteral(text) || ts.isTemplateExpression(text))) {
+              spans.push([text.getStart(file), text.getEnd()]);
+            }
           }
         }
         ts.forEachChild(node, visit);
