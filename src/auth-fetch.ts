@@ -93,32 +93,29 @@ export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fet
     let res = await send(token);
     let params = challenge(res);
     let error = res.status === 401 && params?.error;
-    if (error === 'invalid_token' || (error === 'use_dpop_nonce' && dpop && res.headers.has('dpop-nonce'))) {
-      if (error === 'invalid_token') {
-        try {
-          const sent = token;
-          token = await getAccessToken();
-          if (token === sent) token = await getAccessToken({ forceRefresh: true });
-        } catch (err) {
-          if (isAuthError(err) && err.code === 'login_required') throw err;
-          return res;
-        }
+    if (error === 'invalid_token') {
+      try {
+        const sent = token;
+        token = await getAccessToken();
+        if (token === sent) token = await getAccessToken({ forceRefresh: true });
+      } catch (err) {
+        if (isAuthError(err) && err.code === 'login_required') throw err;
+        return res;
       }
+    }
+    if (error === 'invalid_token' || (error === 'use_dpop_nonce' && dpop && res.headers.has('dpop-nonce'))) {
       void res.body?.cancel().catch(() => {});
       params = challenge((res = await send(token)));
     }
     error = params?.error;
     // Untrusted text: only validated values reach the event.
     const event: Record<string, unknown> = { url: url.href };
-    const text = (name: string, key = name) => {
-      if (TEXT.test(params![name] ?? '')) event[key] = params![name];
-    };
     if (error === 'insufficient_user_authentication') {
-      text('acr_values', 'acrValues');
+      if (TEXT.test(params!.acr_values ?? '')) event.acrValues = params!.acr_values;
       if (/^\d{1,9}$/.test(params!.max_age ?? '')) event.maxAge = Number(params!.max_age);
       emit('stepUpRequired', event as AuthEvents['stepUpRequired']);
     } else if (error === 'insufficient_scope') {
-      text('scope');
+      if (TEXT.test(params!.scope ?? '')) event.scope = params!.scope;
       emit('insufficientScope', event as AuthEvents['insufficientScope']);
     }
     return res;

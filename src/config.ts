@@ -7,8 +7,13 @@ import { must } from './errors.js';
 import type { AuthClientOptions } from './types.js';
 import { checkUrl, isLoopback, parseUrl } from './url.js';
 
-/** Defaults of the plain-valued options; a given value must have the default's type. */
+/**
+ * The plain-valued options and their defaults: a given value must have the default's type, and
+ * a string must not be empty. `clientId` is required: its placeholder `''` is refused like any
+ * empty string, so a missing clientId fails here too.
+ */
 const DEFAULTS = {
+  clientId: '',
   scope: 'openid',
   refreshLeeway: 60,
   clockTolerance: 30,
@@ -65,8 +70,9 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   }
   const issuerUrl = url(o.issuer, 'issuer', 'loopback');
   check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query/fragment');
-  check(typeof o.clientId === 'string' && o.clientId, 'clientId', 'a string');
-  const redirectUri = url(o.redirectUri, 'redirectUri').href;
+  /** A redirect URI option, checked and normalised. */
+  const href = (name: 'redirectUri' | 'silentRedirectUri' | 'postLogoutRedirectUri') => url(o[name], name).href;
+  const redirectUri = href('redirectUri');
   const apiOrigins: unknown = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
   check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
   const resource = [o.resource ?? []].flat();
@@ -78,8 +84,8 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     issuerUrl,
     allowHttp: isLoopback(issuerUrl),
     redirectUri,
-    silentRedirectUri: o.silentRedirectUri === undefined ? redirectUri : url(o.silentRedirectUri, 'silentRedirectUri').href,
-    postLogoutRedirectUri: o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri').href,
+    silentRedirectUri: o.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
+    postLogoutRedirectUri: o.postLogoutRedirectUri && href('postLogoutRedirectUri'),
     scope: [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])].join(' '),
     // Tokens never travel over plain http, except to a loopback host (development).
     apiOrigins: (apiOrigins as unknown[]).map((a) => {

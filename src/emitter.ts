@@ -18,9 +18,8 @@ export function createEmitter<Events>(): Emitter<Events> {
   const listeners = new Map<keyof Events, Set<(payload: never) => void>>();
   return {
     on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      set.add(listener);
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set.add(listener));
       return () => void set.delete(listener);
     },
     emit(event, payload) {

@@ -30,7 +30,7 @@ export type AuthErrorCode =
 /** Keeps server-supplied text short (256 characters) and single-line; it is shown as plain text only. */
 function clip(text: unknown): string | undefined {
   // eslint-disable-next-line no-control-regex
-  return typeof text === 'string' ? text.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 256) : undefined;
+  return typeof text === 'string' ? text.replace(/[\0-\x1f\x7f]+/g, ' ').slice(0, 256) : undefined;
 }
 
 /**
@@ -110,7 +110,7 @@ export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_res
   const name = String(e.name);
   const cause = typeof e.code === 'string' ? e.code : name;
   // OAuth error responses from the token endpoint or the authorization response.
-  if (typeof e.error === 'string' && /^OAUTH_(RESPONSE_BODY|AUTHORIZATION_RESPONSE)_ERROR$/.test(cause)) {
+  if (typeof e.error === 'string' && (cause === 'OAUTH_RESPONSE_BODY_ERROR' || cause === 'OAUTH_AUTHORIZATION_RESPONSE_ERROR')) {
     return new AuthError('oauth_error', `Server error: ${clip(e.error)}`, { error: e.error, errorDescription: e.error_description, cause });
   }
   const code: AuthErrorCode =

@@ -13,7 +13,7 @@ export interface RefresherOptions {
   /** Web Lock name shared by all tabs of this app, e.g. `spa-auth:refresh:<issuer>:<clientId>`. */
   lockName: string;
   /** navigator.locks, or null/undefined when unavailable (then only in-tab single flight; the client disables cross-tab token sharing in that case so no refresh token is ever used twice). */
-  locks?: { request: LockManager['request'] } | null;
+  locks?: { request: LockManager['request'] } | null | undefined;
   /** Session version: increments whenever tokens are installed (here or adopted from another tab) or cleared. */
   version: () => number;
   /** True when the current tokens need renewal (expired or within leeway). */
@@ -37,7 +37,7 @@ export interface Refresher {
 /** One run of the check → lock → re-check sequence: the version it started at, whether forced, its promise. */
 interface Flight {
   v: number;
-  f: boolean;
+  f: boolean | undefined;
   p: Promise<void>;
 }
 
@@ -63,24 +63,24 @@ interface Flight {
 export function createRefresher({ lockName, locks, version, needsRefresh, run, catchUp }: RefresherOptions): Refresher {
   let flight: Flight | undefined;
 
-  const fly = async (v0: number, force: boolean, prev: Promise<void> | undefined) => {
-    await prev?.catch(() => {});
-    const renew = async () => {
-      await catchUp?.();
-      if (version() === v0 && (force || needsRefresh())) await run();
-    };
-    await (locks ? locks.request(lockName, renew) : renew());
-  };
-
   return {
-    refresh(force = false) {
+    refresh(force) {
       const v = version();
       if (!flight || flight.v !== v || (force && !flight.f)) {
-        // Cleared inside the flight, before its promise settles: nobody can join a settled flight.
+        const prev = flight?.p;
+        const renew = async () => {
+          await catchUp?.();
+          if (version() === v && (force || needsRefresh())) await run();
+        };
+        // Queued behind the running flight, whatever its outcome. Cleared inside the flight,
+        // before its promise settles: nobody can join a settled flight.
         const f: Flight = {
           v,
           f: force,
-          p: fly(v, force, flight?.p).finally(() => {
+          p: (async () => {
+            await prev?.catch(() => {});
+            await (locks ? locks.request(lockName, renew) : renew());
+          })().finally(() => {
             if (flight === f) flight = undefined;
           }),
         };

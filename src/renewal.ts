@@ -116,20 +116,20 @@ export function createRenewal(o: RenewalOptions): Renewal {
     }
   };
 
+  // `o` supplies the refresher's `locks` and `catchUp`.
   const refresher = createRefresher({
+    ...o,
     lockName: `spa-auth:refresh:${config.issuer}:${config.clientId}`,
-    locks: o.locks!, // the refresher only tests it for truthiness
     version: session.version,
     needsRefresh,
     run,
-    catchUp: o.catchUp,
   });
 
   /** Scheduled renewal. The scheduler retries a failure with full-jitter backoff; the app hears of each. */
   const scheduler = createScheduler({
     now,
     dueAt,
-    onDue: () => void refresher.refresh(false).catch((err: unknown) => session.get() && o.events.emit('error', toAuthError(err))),
+    onDue: () => void refresher.refresh().catch((err: unknown) => session.get() && o.events.emit('error', toAuthError(err))),
   });
 
   return {

@@ -60,7 +60,7 @@ export function createScheduler({ now, dueAt, onDue }: SchedulerOptions): Schedu
   let running = false;
   let lastFire = -Infinity;
   let firedFor: number | undefined; // the dueAt() value the last onDue was for
-  let retryAt = -Infinity; // earliest retry while dueAt() stays at firedFor
+  let backoff = 0; // wait after lastFire before a retry while dueAt() stays at firedFor
   let attempt = 0;
 
   /** Earliest allowed fire time for this due value, or undefined when there is no session. */
@@ -68,7 +68,7 @@ export function createScheduler({ now, dueAt, onDue }: SchedulerOptions): Schedu
     const due = dueAt();
     if (due === undefined) return;
     if (due !== firedFor) attempt = 0;
-    return Math.max(due, due === firedFor ? retryAt : lastFire + MIN_INTERVAL);
+    return Math.max(due, lastFire + (due === firedFor ? backoff : MIN_INTERVAL));
   };
 
   const arm = () => {
@@ -78,18 +78,18 @@ export function createScheduler({ now, dueAt, onDue }: SchedulerOptions): Schedu
   };
 
   function check() {
-    const at = fireAt();
     const t = now();
-    if (at === undefined || t < at) return arm();
-    lastFire = t;
-    firedFor = dueAt();
-    retryAt = t + Math.max(MIN_INTERVAL, Math.random() * Math.min(60_000, 1000 * 2 ** attempt++));
-    onDue();
+    if (t >= (fireAt() ?? Infinity)) {
+      lastFire = t;
+      firedFor = dueAt();
+      backoff = Math.max(MIN_INTERVAL, Math.random() * Math.min(60_000, 1000 * 2 ** attempt++));
+      onDue();
+    }
     arm();
   }
 
   const onWake = (e: Event) => {
-    if (e.type !== WAKE[3] || globalThis.document?.visibilityState !== 'hidden') check();
+    if (e.type !== 'visibilitychange' || globalThis.document?.visibilityState !== 'hidden') check();
   };
   /** Adds or removes every wake listener; none outside a browser. (Adding the same listener twice is a no-op.) */
   const listen = (method: 'addEventListener' | 'removeEventListener') => {

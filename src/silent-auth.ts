@@ -8,8 +8,9 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2 (postMessage origin checks)
  * @module
  */
-import { authError } from './errors.js';
+import { authError, must } from './errors.js';
 import { clampDelay } from './clock.js';
+import { parseUrl } from './url.js';
 
 /** The `type` of the message the silent redirect page posts to its parent. */
 export const SILENT_MESSAGE = 'spa-auth:silent';
@@ -23,10 +24,10 @@ export interface SilentAuthOptions {
   timeoutMs: number;
 }
 
-/** The origin of an absolute http(s) URL, else false; throws on a relative URL. */
+/** The origin of an absolute http(s) URL, else false. */
 const httpOrigin = (s: string) => {
-  const u = new URL(s);
-  return /^https?:$/.test(u.protocol) && u.origin;
+  const u = parseUrl(s);
+  return !!u && /^https?:$/.test(u.protocol) && u.origin;
 };
 
 /**
@@ -47,26 +48,24 @@ const httpOrigin = (s: string) => {
 export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
     const win = globalThis.document?.defaultView;
-    try {
-      if (!win || !httpOrigin(o.url) || httpOrigin(o.redirectOrigin) !== o.redirectOrigin) throw 0;
-    } catch {
-      return reject(authError('invalid_config', 'Silent auth: no document or bad URL'));
-    }
+    // Thrown in the executor, this rejects the promise.
+    must(win && httpOrigin(o.url) && httpOrigin(o.redirectOrigin) === o.redirectOrigin, 'silent auth: bad URL or no window', 'invalid_config');
     const iframe = win.document.createElement('iframe');
-    const finish = (err: unknown, params?: URLSearchParams) => {
+    /** Cleans up, then resolves `params`, or rejects with a timeout without them. */
+    const finish = (params?: URLSearchParams) => {
       clearTimeout(timer);
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
-      else reject(err);
+      else reject(authError('timeout', 'silent auth timed out'));
     };
     const onMessage = ({ origin, source, data }: MessageEvent) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker
       if (origin === o.redirectOrigin && source && source === iframe.contentWindow && data?.type === SILENT_MESSAGE && typeof data.search === 'string') {
-        finish(0, new URLSearchParams(data.search));
+        finish(new URLSearchParams(data.search));
       }
     };
-    const timer = setTimeout(() => finish(authError('timeout', 'Silent auth timed out')), clampDelay(o.timeoutMs));
+    const timer = setTimeout(finish, clampDelay(o.timeoutMs));
 
     win.addEventListener('message', onMessage);
     // Inline `!important` beats any page stylesheet: never rendered, so never focusable nor announced.

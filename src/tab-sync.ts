@@ -151,14 +151,14 @@ export function createTabSync(o: TabSyncOptions): TabSync {
 
   if (ch) ch.onmessage = ({ data: m }: MessageEvent) => {
     if (!isPlain(m) || m.type !== TYPE || m.v !== 1) return;
-    const { k, sid, error, reason } = m;
+    const { k, sid, error, reason, id, to } = m;
     const s = k === 's' && toSession(m.s, ended);
     if (k === 'q') {
       // pending holds our own requests: never answer ourselves
-      if (isStr(m.id) && !pending.has(m.id)) send(o.getSession(), { reason: 'handoff', to: m.id });
+      if (isStr(id) && !pending.has(id)) send(o.getSession(), { reason: 'handoff', to: id });
     } else if (s) {
       // `to` of another type never matches a key: ids are strings
-      if (reason === 'handoff') pending.get(m.to)?.(s);
+      if (reason === 'handoff') pending.get(to)?.(s);
       else if (reason === 'refreshed' || reason === 'login') o.onSession(s, reason);
     } else if (k === 'e' && isStr(sid) && !ended.has(sid) && isOpt(error)) {
       ended.add(sid);
@@ -181,7 +181,7 @@ export function createTabSync(o: TabSyncOptions): TabSync {
         };
         const timer = setTimeout(done, clampDelay(timeoutMs));
         pending.set(id, (s) => {
-          if (s && !(newest && newest.rotation >= s.rotation)) newest = s;
+          if (s && s.rotation > (newest?.rotation ?? -Infinity)) newest = s;
           if (!s || --answers < 1) done();
         });
         post({ k: 'q', id });

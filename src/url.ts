@@ -50,7 +50,7 @@ export function checkUrl(value: unknown, name: string, http: boolean | 'loopback
  */
 export function sameOriginPath(value: string, origin: string): string {
   const url = parseUrl(value, origin);
-  must(url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value), 'returnTo must be a path on this origin', 'invalid_config');
+  must(url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value), 'returnTo must be same-origin', 'invalid_config');
   return url.pathname + url.search + url.hash;
 }
 

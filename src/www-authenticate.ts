@@ -16,7 +16,8 @@ export interface Challenge {
 }
 
 const TOKEN = /[!#$%&'*+\-.^_`|~\w]+/y;
-const SPACE = /[ \t]*/y;
+// `=` between a parameter name and its value, with optional whitespace around it.
+const EQUALS = /[ \t]*=[ \t]*/y;
 // token68: after a scheme and 1*SP, alone up to the next comma (RFC 9110 §11.2). The leading
 // space keeps this linear: it never rescans a run of non-token characters after every scheme.
 const TOKEN68 = /[ \t]+[\w\-.~+/]+=*[ \t]*(?=,|$)/y;
@@ -42,7 +43,6 @@ const TOKEN68 = /[ \t]+[\w\-.~+/]+=*[ \t]*(?=,|$)/y;
 export function parseChallenges(header: string | null | undefined, maxLength = 8192): Challenge[] {
   const out: Challenge[] = [];
   if (typeof header !== 'string' || header.length > maxLength) return out;
-  const n = header.length;
   let i = 0;
   let current: Challenge | undefined;
   /** Matches a sticky regex at `i`; on a match, moves `i` past it and returns the text. */
@@ -50,27 +50,23 @@ export function parseChallenges(header: string | null | undefined, maxLength = 8
     re.lastIndex = i;
     if (re.test(header)) return header.slice(i, (i = re.lastIndex));
   };
-  while (i < n) {
+  while (i < header.length) {
     const name = eat(TOKEN)?.toLowerCase();
     if (!name) {
       i++; // comma, space, or a stray character
       continue;
     }
-    const end = i;
-    eat(SPACE);
-    if (header[i] !== '=') {
+    if (!eat(EQUALS)) {
+      // No `=`: a scheme. `i` is still right after it, where a token68 would start.
       out.push((current = { scheme: name, params: Object.create(null) as Record<string, string> }));
-      i = end;
       eat(TOKEN68);
       continue;
     }
-    i++;
-    eat(SPACE);
     let value = '';
     if (header[i] === '"') {
       for (i++; header[i] !== '"'; i++) {
         if (header[i] === '\\') i++;
-        if (i >= n) return out; // unterminated: the rest is inside it, and this parameter is dropped
+        if (i >= header.length) return out; // unterminated: the rest is inside it, and this parameter is dropped
         value += header[i];
       }
       i++;
