@@ -8,6 +8,8 @@
  */
 import * as oauth from 'oauth4webapi';
 import { authError, toAuthError } from './errors.js';
+import { DPOP_NONCE } from './http.js';
+import { isLoopback } from './url.js';
 
 /** A DPoP key pair and what signs with it. Create it with {@link createDPoPSession}. */
 export interface DPoPSession {
@@ -31,9 +33,6 @@ export interface DPoPSession {
   send(accessToken: string, url: URL, init: RequestInit, fetchImpl: typeof fetch): Promise<Response>;
 }
 
-const LOOPBACK = /^(127(\.\d+){3}|\[::1\]|localhost)$/;
-// RFC 9449 §8.1: nonce = 1*NQCHAR; we also cap it at 1 KiB.
-const NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
 
 /**
  * Makes a DPoP session from an existing key pair (e.g. received from another tab), or
@@ -50,39 +49,41 @@ const NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
  * ```
  */
 export async function createDPoPSession(keys?: CryptoKeyPair): Promise<DPoPSession> {
-  let handle: oauth.DPoPHandle;
   try {
     keys ??= await oauth.generateKeyPair('ES256');
     if (keys.privateKey.extractable !== false) throw 0;
-    handle = oauth.DPoP({}, keys);
+    const handle = oauth.DPoP({}, keys);
+    // Only the lines above can throw here; send() handles its own failures.
+    return {
+      keys,
+      handle,
+      async send(accessToken, url, init, fetchImpl) {
+        let real: Promise<Response> | undefined; // set once the request is sent
+        const method = (init.method ?? 'GET').toUpperCase();
+        try {
+          // oauth4webapi computes the proof and caches the nonce; the real request is ours.
+          await oauth.protectedResourceRequest(accessToken, method, url, undefined, undefined, {
+            DPoP: handle,
+            // Plain http on loopback only. Other schemes need no check here: oauth4webapi refuses
+            // anything but http: and https: whatever this option says.
+            [oauth.allowInsecureRequests]: isLoopback(url),
+            [oauth.customFetch]: async (_href, computed) => {
+              const headers = new Headers(init.headers);
+              for (const name of ['authorization', 'dpop']) headers.set(name, computed.headers[name]!);
+              real = fetchImpl(url, { ...init, method, headers, redirect: init.redirect === 'error' ? 'error' : 'manual' });
+              const nonce = (await real).headers.get('dpop-nonce');
+              // A stand-in: only a valid nonce, never the server's WWW-Authenticate (its parser is O(n²)).
+              return new Response(null, { headers: DPOP_NONCE.test(nonce ?? '') ? { 'dpop-nonce': nonce! } : {} });
+            },
+          });
+        } catch (err) {
+          // Before sending: a forbidden scheme or an unusable key. After: fetch's own rejection.
+          throw real ? err : toAuthError(err, 'invalid_config');
+        }
+        return real!;
+      },
+    };
   } catch {
-    throw authError('invalid_config', 'DPoP: unusable key pair or no WebCrypto');
+    throw authError('invalid_config', 'bad DPoP keys or no WebCrypto');
   }
-  return {
-    keys,
-    handle,
-    async send(accessToken, url, init, fetchImpl) {
-      let real: Promise<Response> | undefined; // set once the request is sent
-      const method = (init.method ?? 'GET').toUpperCase();
-      try {
-        // oauth4webapi computes the proof and caches the nonce; the real request is ours.
-        await oauth.protectedResourceRequest(accessToken, method, url, undefined, undefined, {
-          DPoP: handle,
-          [oauth.allowInsecureRequests]: url.protocol === 'http:' && LOOPBACK.test(url.hostname),
-          [oauth.customFetch]: async (_href, computed) => {
-            const headers = new Headers(init.headers);
-            for (const name of ['authorization', 'dpop']) headers.set(name, computed.headers[name]!);
-            real = fetchImpl(url, { ...init, method, headers, redirect: init.redirect === 'error' ? 'error' : 'manual' });
-            const nonce = (await real).headers.get('dpop-nonce');
-            // A stand-in: only a valid nonce, never the server's WWW-Authenticate (its parser is O(n²)).
-            return new Response(null, { headers: NONCE.test(nonce ?? '') ? { 'dpop-nonce': nonce! } : {} });
-          },
-        });
-      } catch (err) {
-        // Before sending: a forbidden scheme or an unusable key. After: fetch's own rejection.
-        throw real ? err : toAuthError(err, 'invalid_config');
-      }
-      return real!;
-    },
-  };
 }

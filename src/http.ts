@@ -1,7 +1,7 @@
 /**
  * The transport under every request the SDK sends to the authorization server: a timeout
  * that also covers reading the body, a 1 MiB body cap (checked against Content-Length and
- * while streaming), and no Referer.
+ * while streaming), no Referer, and no oversized header or malformed DPoP nonce passed on.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4 (Referrer-Policy)
  * @module
@@ -11,6 +11,12 @@ import { must } from './errors.js';
 
 /** Largest response body the SDK reads from a server. */
 export const MAX_BODY = 1 << 20;
+
+/**
+ * A DPoP nonce worth keeping: `1*NQCHAR` (RFC 9449 §8.1), at most 1 KiB. Anything else is
+ * ignored, never echoed back in a proof (SECURITY.md P-26).
+ */
+export const DPOP_NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
 
 /** `RequestInit` whose members may be explicitly undefined (as oauth4webapi passes them). */
 export type FetchInit = { [K in keyof RequestInit]?: RequestInit[K] | undefined };
@@ -41,17 +47,21 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
     // The abort also settles the request when the fetch in use ignores its signal (a custom `fetch`).
     const aborted = new Promise<never>((_, reject) => {
       const stop = () => reject(signal.reason);
+      // An abort event fires at most once, so the listener needs no `once`.
       if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop, { once: true });
+      else signal.addEventListener('abort', stop);
     });
     const request = async () => {
       const res = await (base ?? fetch)(url, { ...init, signal, referrerPolicy: 'no-referrer' } as RequestInit);
-      if (res.type === 'opaqueredirect' || res.status < 200) return res;
+      // Also an opaque redirect (`redirect: 'manual'`), whose status is always 0 (Fetch §2.2.6).
+      if (res.status < 200) return res;
       // Statuses below 200 returned above; these must have a null body.
       const body = [204, 205, 304].includes(res.status) ? null : await readCapped(res);
       const headers = new Headers(res.headers);
       // oauth4webapi's challenge parser is quadratic: an oversized header is dropped, not parsed.
       if ((headers.get('www-authenticate')?.length ?? 0) > 8192) headers.delete('www-authenticate');
+      // oauth4webapi keeps the server's DPoP nonce for the next proof: only a valid one reaches it.
+      if (!DPOP_NONCE.test(headers.get('dpop-nonce') ?? '')) headers.delete('dpop-nonce');
       return new Response(body, { status: res.status, statusText: res.statusText, headers });
     };
     try {

@@ -1,4 +1,5 @@
 /** A server that misbehaves on purpose: every answer below must end in a typed error and leave nothing installed. */
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { captureNavigation, transactionKeys } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
@@ -68,4 +69,28 @@ describe('hostile token endpoint', () => {
     await expectCode(result, 'invalid_response');
     expect(flow.server.requests.some((r) => r.url.hostname === 'evil.example')).toBe(false);
   });
+
+  // RFC 9449 §8.1, SECURITY.md P-26: a nonce is 1*NQCHAR; a bad or oversized one is ignored.
+  const nonces: Array<[string, string, boolean]> = [
+    ['a valid nonce', 'n-1.valid_NONCE~', true],
+    ['a nonce over 1 KiB', 'n'.repeat(1025), false],
+    ['a nonce with a quote', 'n"1', false],
+    ['a nonce with a space', 'n 1', false],
+  ];
+  for (const [name, nonce, kept] of nonces) {
+    it(`${kept ? 'answers' : 'ignores'} ${name} from the token endpoint`, async () => {
+      const server = flow.server;
+      server.override.set('/token', () => {
+        server.override.delete('/token'); // once: the retry reaches the real endpoint
+        return new Response(JSON.stringify({ error: 'use_dpop_nonce' }), { status: 400, headers: { 'content-type': 'application/json', 'dpop-nonce': nonce } });
+      });
+      server.tokenHook = (b) => ({ ...b, token_type: 'DPoP' });
+      const { next, result } = await flow.login({ dpop: true });
+      await result;
+      const proofs = server.tokenRequests().map((r) => decodeJwt(r.headers.get('dpop') ?? ''));
+      // Retried once either way; the second proof carries the nonce only when it is valid.
+      expect(proofs.map((p) => p.nonce)).toEqual([undefined, kept ? nonce : undefined]);
+      expect(next.isAuthenticated).toBe(true);
+    });
+  }
 });
