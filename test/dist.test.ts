@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Gzipped bytes the script-tag bundle may weigh. DESIGN.md asks for 12 KB, never above 13.5 KB;
- * the bundle does not fit that yet. oauth4webapi's functions alone weigh 10.2 KB gzipped as
- * esbuild bundles them (PAR, signature validation, DPoP, revocation), and the lifecycle, tab,
- * fetch-wrapper and DPoP features of issues 4 and 5 add about 6 KB of our own. This budget is
- * the size reached after minifying with terser and dropping oauth4webapi's error sentences;
- * it may only go down. See docs/benchmarks.md for the figures beside the peers.
+ * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
+ * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
+ * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
+ * errors) about 8 KB. This budget is the size reached (16,021 bytes), rounded up; it may only
+ * go down. See docs/benchmarks.md for the figures beside the peers.
  */
-const IIFE_BUDGET = 16 * 1024;
+const IIFE_BUDGET = 16_050;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);
