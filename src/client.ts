@@ -171,6 +171,16 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const tx = state ? consumeTransaction(storage(), state, now(), issuer, clientId) : undefined;
     cleanAddressBar(win!); // a callback URL comes from a window
     must(tx, 'bad callback state', 'invalid_state');
+    // A duplicated tab copies sessionStorage, transaction included: the first tab to consume a
+    // transaction holds a Web Lock named after its (now spent) state for as long as it lives,
+    // and a copy finds it taken. Without Web Locks the provider's single-use code still holds.
+    const tabLocks = win!.navigator.locks;
+    if (tabLocks?.request) {
+      const first = await new Promise<boolean>((claimed) => {
+        tabLocks.request(`spa-auth:state:${tx.state}`, { ifAvailable: true }, (lock) => (claimed(!!lock), lock && new Promise(() => undefined))).catch(() => claimed(true));
+      });
+      must(first, 'callback already used in another tab', 'invalid_state');
+    }
     const result = (authenticated: boolean): InitResult => (tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo });
     try {
       await complete(protocol.adopt(tx.metadata), tx, params);

@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthClient } from '../src/index.js';
-import { useFlow } from './helpers/flow.js';
+import { captureNavigation, landOn } from './helpers/browser.js';
+import { expectCode, useFlow } from './helpers/flow.js';
 import { fakeLocks } from './helpers/locks.js';
 
 const flow = useFlow();
@@ -31,6 +32,24 @@ async function tabs(n: number): Promise<AuthClient[]> {
 }
 
 describe('tabs of one origin', () => {
+  it('a duplicated tab cannot use a callback the first tab consumed (P-08)', async () => {
+    const nav = captureNavigation();
+    await flow.client(shared).login();
+    // "Duplicate tab" copies sessionStorage: the copy still holds the transaction.
+    const copy = Object.entries(sessionStorage).filter(([k]) => k.startsWith('spa-auth.tx.'));
+    expect(copy).toHaveLength(1);
+    const callback = flow.server.authorize(nav.last()!);
+    landOn(callback);
+    const first = flow.client(shared);
+    await expect(first.init()).resolves.toMatchObject({ authenticated: true });
+    for (const [k, v] of copy) sessionStorage.setItem(k, v);
+    landOn(callback);
+    const exchanges = flow.server.tokenRequests().length;
+    await expectCode(flow.client(shared).init(), 'invalid_state');
+    expect(flow.server.tokenRequests()).toHaveLength(exchanges);
+    expect(first.isAuthenticated).toBe(true);
+  });
+
   it('a new tab takes the session from a signed-in tab without any request to the server', async () => {
     await flow.signedIn(shared);
     const before = flow.server.requests.length;
