@@ -1,6 +1,7 @@
 // Several tabs of the same app (the ES-module page and the script-tag page share the origin):
 // a new tab gets the session from a live one without any request to the provider, refreshes
-// are shared and never replay a rotated-out refresh token, and logout reaches every tab.
+// are shared and never replay a rotated-out refresh token, logout reaches every tab, and a
+// duplicated tab (a copy of the login transaction) cannot replay the first tab's callback.
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { startStack } from '../demo/stack.mjs';
 import { confirmLogout, launchBrowser, login, openContext } from './browser.mjs';
@@ -86,5 +87,50 @@ test('logout in one tab signs the other tab out', async () => {
   expect(await b.locator('#log li[data-event="loggedOut"]').count()).toBe(1);
   expect(await b.textContent('#user')).toBe('—');
   expect(findLeaks(await collectBrowserState(b), issuedSecrets(stack.provider))).toEqual([]);
+  expect(session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+});
+
+test('a duplicated tab cannot replay the callback the first tab consumed', async () => {
+  const appOrigin = stack.pages.url;
+  session = await openContext(browser, { appOrigin });
+  const a = await session.newPage();
+  await a.goto(`${appOrigin}/`);
+  await settled(a);
+  // Stop tab A on its way to the provider: the login transaction is in its sessionStorage.
+  let authorizeUrl;
+  const isAuthorize = (url) => url.href.startsWith(`${stack.provider.issuer}/auth`);
+  await session.context.route(isAuthorize, (route) => {
+    authorizeUrl = route.request().url();
+    return route.abort('aborted');
+  });
+  await a.click('#login');
+  await expect.poll(() => authorizeUrl).toBeDefined();
+  await session.context.unroute(isAuthorize);
+  // window.open copies the opener's sessionStorage, as "Duplicate tab" does: B holds a copy.
+  const [b] = await Promise.all([session.context.waitForEvent('page'), a.evaluate(() => void window.open('/favicon.svg'))]);
+  await b.waitForLoadState();
+  const transactions = (page) => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')).length);
+  expect(await transactions(b)).toBe(1);
+
+  let callbackUrl;
+  a.on('request', (r) => r.isNavigationRequest() && new URL(r.url()).searchParams.has('code') && (callbackUrl = r.url()));
+  const exchanges = () => stack.provider.requests.filter((r) => r.grantType === 'authorization_code');
+  const mark = exchanges().length;
+  await a.goto(authorizeUrl);
+  await login(a, { appOrigin, user: 'vera' });
+  await a.locator('#status[data-state="signed-in"]').waitFor();
+  expect(callbackUrl).toBeDefined();
+  // B lands on the same callback with its copy of the transaction: refused before any token
+  // request, because a replayed code makes the provider revoke what it issued for it.
+  await b.goto(callbackUrl);
+  await b.locator('#log li[data-event="error"]').first().waitFor();
+  expect(await b.locator('#log li[data-event="error"]').first().textContent()).toContain('invalid_state');
+  expect(await b.getAttribute('#status', 'data-state')).toBe('signed-out');
+  expect(exchanges().length - mark).toBe(1);
+  expect(await transactions(b)).toBe(0);
+  // A's grant is intact: it still refreshes.
+  await a.click('#refresh');
+  await a.locator('#log li[data-event="tokenRefreshed"]').first().waitFor();
+  expect(await a.locator('#log li[data-event="sessionExpired"]').count()).toBe(0);
   expect(session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
 });

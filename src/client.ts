@@ -173,11 +173,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(tx, 'bad callback state', 'invalid_state');
     // A duplicated tab copies sessionStorage, transaction included: the first tab to consume a
     // transaction holds a Web Lock named after its (now spent) state for as long as it lives,
-    // and a copy finds it taken. Without Web Locks the provider's single-use code still holds.
+    // and a copy finds it taken. Checked before the token request: a replayed code makes the
+    // provider revoke what it issued for it (RFC 6749 §4.1.2), the first tab's session. Without
+    // Web Locks the provider's single-use code is the only guard.
     const tabLocks = win!.navigator.locks;
     if (tabLocks?.request) {
       const first = await new Promise<boolean>((claimed) => {
-        tabLocks.request(`spa-auth:state:${tx.state}`, { ifAvailable: true }, (lock) => (claimed(!!lock), lock && new Promise(() => undefined))).catch(() => claimed(true));
+        tabLocks
+          .request(`spa-auth:state:${tx.state}`, { ifAvailable: true }, (lock) => {
+            claimed(!!lock);
+            return lock && new Promise(() => undefined); // held until the tab closes
+          })
+          .catch(() => claimed(true));
       });
       must(first, 'callback already used in another tab', 'invalid_state');
     }
