@@ -50,6 +50,24 @@ describe('tabs of one origin', () => {
     expect(first.isAuthenticated).toBe(true);
   });
 
+  it('lets the state lock go once any copy of the transaction has expired', async () => {
+    const nav = captureNavigation();
+    await flow.client(shared).login();
+    landOn(flow.server.authorize(nav.last()!));
+    const stateLocks = async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith('spa-auth:state:')).length;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      await expect(flow.client(shared).init()).resolves.toMatchObject({ authenticated: true });
+      expect(await stateLocks()).toBe(1);
+      await vi.advanceTimersByTimeAsync(10 * 60_000 - 1000);
+      expect(await stateLocks()).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(await stateLocks()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('a new tab takes the session from a signed-in tab without any request to the server', async () => {
     await flow.signedIn(shared);
     const before = flow.server.requests.length;
