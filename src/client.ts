@@ -5,7 +5,7 @@
  * @module
  */
 import { createAuthFetch } from './auth-fetch.js';
-import { clampDelay, systemNow as now } from './clock.js';
+import { systemNow as now } from './clock.js';
 import { resolveConfig } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import { createEmitter } from './emitter.js';
@@ -15,7 +15,7 @@ import { createRenewal } from './renewal.js';
 import { createSession, type Tokens } from './session.js';
 import { postSilentResponse } from './silent-auth.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
-import { consumeTransaction, saveTransaction, TRANSACTION_TTL, type Transaction } from './transaction.js';
+import { claimTransaction, consumeTransaction, saveTransaction, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
@@ -171,23 +171,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const tx = state ? consumeTransaction(storage(), state, now(), issuer, clientId) : undefined;
     cleanAddressBar(win!); // a callback URL comes from a window
     must(tx, 'bad callback state', 'invalid_state');
-    // A duplicated tab copies sessionStorage, transaction included: the first tab to consume a
-    // transaction holds a Web Lock named after its (now spent) state until any copy of it has
-    // expired, and a copy finds it taken. Checked before the token request: a replayed code makes the
-    // provider revoke what it issued for it (RFC 6749 §4.1.2), the first tab's session. Without
-    // Web Locks the provider's single-use code is the only guard.
-    const tabLocks = win!.navigator.locks;
-    if (tabLocks?.request) {
-      const first = await new Promise<boolean>((claimed) => {
-        tabLocks
-          .request(`spa-auth:state:${tx.state}`, { ifAvailable: true }, (lock) => {
-            claimed(!!lock);
-            return lock && new Promise((release) => setTimeout(release, clampDelay(tx.createdAt + TRANSACTION_TTL - now())));
-          })
-          .catch(() => claimed(true));
-      });
-      must(first, 'callback already used in another tab', 'invalid_state');
-    }
+    // A copy of this transaction in a duplicated tab must not reach the token endpoint as well.
+    must(await claimTransaction(win!.navigator.locks, tx, now()), 'callback already used in another tab', 'invalid_state');
     const result = (authenticated: boolean): InitResult => (tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo });
     try {
       await complete(protocol.adopt(tx.metadata), tx, params);

@@ -8,6 +8,7 @@
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-8.5
  * @module
  */
+import { clampDelay } from './clock.js';
 
 /** What `login()` stores and the callback needs. */
 export interface Transaction {
@@ -67,4 +68,30 @@ export function consumeTransaction(store: Store, state: string, now: number, iss
   store.removeItem(key);
   sweep(store, now);
   return tx?.state === state && tx.issuer === issuer && tx.clientId === clientId ? tx : undefined;
+}
+
+/**
+ * Makes a consumed transaction single use across tabs too. "Duplicate tab" and `window.open`
+ * copy sessionStorage, transaction included: the first tab to claim a transaction holds a Web
+ * Lock named after its spent `state` until any copy has expired, and a copy's claim fails.
+ * Claim before the token request: a code presented twice makes the provider revoke what it
+ * issued for it, which would end the first tab's session. Without Web Locks (or when the
+ * request fails) it resolves true, and the provider's single-use code is the only guard.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (a reused code revokes its tokens)
+ * @example
+ * ```ts
+ * must(await claimTransaction(navigator.locks, tx, Date.now()), 'callback already used in another tab', 'invalid_state');
+ * ```
+ */
+export function claimTransaction(locks: Pick<LockManager, 'request'> | undefined, tx: Transaction, now: number): Promise<boolean> {
+  return new Promise((claimed) => {
+    if (!locks?.request) return claimed(true);
+    locks
+      .request(`spa-auth:state:${tx.state}`, { ifAvailable: true }, (lock) => {
+        claimed(!!lock);
+        return lock && new Promise((release) => setTimeout(release, clampDelay(tx.createdAt + TRANSACTION_TTL - now)));
+      })
+      .catch(() => claimed(true));
+  });
 }
