@@ -192,7 +192,8 @@ ${renderTables(run)}
   callback fetches discovery first because it keeps no metadata from the login page.
 - Before its token request, spa-auth's callback takes a Web Lock named after the login's
   \`state\`, so a duplicated tab cannot replay the callback (SECURITY.md P-08). A page's first
-  Web Lock request costs a few milliseconds in Chromium; on loopback, where a round trip costs
-  about as much, paired runs with and without it differed by about 5 ms.
+  Web Lock request is a round trip to the browser process: on this loaded machine it was granted
+  after 5 to 14 ms, about as long as a loopback token request, and paired runs with and without
+  the lock differed by 4 to 14 ms. On a real network the token request dominates.
 `;
 }
