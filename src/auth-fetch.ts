@@ -39,8 +39,8 @@ const TEXT = /^[\x20-\x7e]{1,256}$/;
  *
  * - The URL is resolved once against `baseUrl()` and that same URL is what is requested.
  * - Origin not in `apiOrigins` (exact scheme, host and port): `fetch(input, init)` untouched, no token.
- * - Allowlisted origin, request already has an `Authorization` header: sent as is, no token,
- *   no retry.
+ * - Allowlisted origin, request already has an `Authorization` header or is `mode: 'no-cors'`:
+ *   sent as is, no token, no retry.
  * - Otherwise `Authorization: Bearer <token>` (DPoP mode: `DPoP <token>` plus a `DPoP` proof)
  *   is attached. No session: rejects with `login_required` and sends nothing.
  * - Token-bearing requests use `redirect: 'manual'` (or `'error'` when the caller asked for it),
@@ -66,14 +66,16 @@ const TEXT = /^[\x20-\x7e]{1,256}$/;
  */
 export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fetch, emit, baseUrl }: AuthFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
-    const href = (input as { url?: unknown }).url;
-    const isRequest = typeof href === 'string';
-    const url = new URL(isRequest ? href : String(input), baseUrl());
+    // Only a real Request is read as one: anything else is a URL the way fetch() reads it, its
+    // string form, so the URL checked here is the URL requested (a `{ url }` link object is not).
+    const isRequest = input instanceof Request;
+    const url = new URL(isRequest ? input.url : String(input), baseUrl());
     // Exact origin, and an http(s) URL with no userinfo (a blob: URL has its creator's origin).
     if (!apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return fetch(input, init);
     // A Request keeps the body replayable (a clone() per attempt); its URL is the one just checked.
-    const base = new Request(isRequest ? (input as Request) : url, init);
-    if (base.headers.has('authorization')) return fetch(base);
+    const base = new Request(isRequest ? input : url, init);
+    // A no-cors request cannot carry Authorization, nor use redirect: 'manual': sent as is.
+    if (base.headers.has('authorization') || base.mode === 'no-cors') return fetch(base);
     const dpop = getDPoP();
     const send = (token: string): Promise<Response> => {
       const req = base.clone();

@@ -117,6 +117,21 @@ describe('origin allowlist', () => {
     expect(seen[0]?.headers).toEqual({ 'x-a': '1' });
     expect(getAccessToken).not.toHaveBeenCalled();
   });
+  it('checks the URL fetch() would request: an object with a `url` field is read by its string form', async () => {
+    // e.g. a HAL / JSON:API link object passed by mistake; fetch() requests String(link).
+    const link = { url: `${API}/orders?page=2`, toString: () => 'https://evil.example/collect' };
+    const { authFetch, seen, getAccessToken } = setup();
+    await authFetch(link as unknown as RequestInfo);
+    expect(seen.map((s) => [s.url, s.headers.authorization])).toEqual([['https://evil.example/collect', undefined]]);
+    expect(getAccessToken).not.toHaveBeenCalled();
+  });
+
+  it('sends a token for such an object only to the allowlisted URL it stands for, and to that URL', async () => {
+    const link = { url: 'https://evil.example/x', toString: () => `${API}/orders` };
+    const { authFetch, seen } = setup();
+    await authFetch(link as unknown as RequestInfo);
+    expect(seen.map((s) => [s.url, s.headers.authorization])).toEqual([[`${API}/orders`, 'Bearer at-1']]);
+  });
 });
 
 describe('request semantics', () => {
@@ -126,6 +141,15 @@ describe('request semantics', () => {
     expect(res.status).toBe(401);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.headers.authorization).toBe('Basic abc');
+    expect(seen[0]?.redirect).toBe('follow');
+    expect(getAccessToken).not.toHaveBeenCalled();
+  });
+
+  it("sends a no-cors request as is: it could carry no Authorization and cannot use redirect: 'manual'", async () => {
+    const { authFetch, seen, getAccessToken } = setup();
+    await authFetch(`${API}/pixel`, { mode: 'no-cors' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.headers.authorization).toBeUndefined();
     expect(seen[0]?.redirect).toBe('follow');
     expect(getAccessToken).not.toHaveBeenCalled();
   });
