@@ -205,7 +205,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const returnTo = o.returnTo === undefined ? undefined : sameOriginPath(o.returnTo, win!.location.origin);
     must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
     const as = await protocol.discover();
-    const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore });
+    const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: o.acrValues });
     const url = await protocol.authorizationUrl(as, { ...o, tx });
     saveTransaction(store, tx);
     win!.location.assign(url.href);

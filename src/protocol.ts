@@ -2,7 +2,8 @@
  * The oauth4webapi boundary: discovery, the authorization URL (with PAR), the code exchange,
  * refresh, revocation and the end-session URL. Everything oauth4webapi checks is used, and
  * the rules it leaves to the client are added here: exact issuer string, endpoint schemes,
- * asymmetric ID token algorithms only, token charset and lifetime, refresh continuity.
+ * asymmetric ID token algorithms only, a single audience, the acr asked for, token charset and
+ * lifetime, renewal continuity (same user, a new ID token).
  * Every failure leaves as an {@link AuthError} through {@link toAuthError}.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
@@ -60,6 +61,13 @@ const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|sta
 const b64u = (text: string) => atob(text.replace(/-/g, '+').replace(/_/g, '/'));
 /** Endpoints every server must have, then optional ones (checked when present). */
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint'] as const;
+/** RFC 6749 §3.1: an endpoint's own query is kept; our parameters replace same-named ones. */
+const withParams = (url: URL, params: URLSearchParams) => {
+  const q = url.searchParams;
+  params.forEach((_, k) => q.delete(k));
+  params.forEach((v, k) => q.append(k, v));
+  return url;
+};
 
 /** Where validated metadata may be kept between page loads (it is public; never a token). */
 export interface MetadataCache {
@@ -89,6 +97,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
     must(as.issuer === issuer, 'issuer mismatch');
     ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
+    must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
     return as;
   };
 
@@ -104,12 +113,14 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
    * token; a code exchange requires one). oauth4webapi already lowercases `token_type`, and
    * refuses an empty `refresh_token`, a non-string `scope` and a negative or non-numeric `expires_in`.
    */
-  const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, base?: Tokens, dpop?: DPoPSession, jwks?: Promise<oauth.ExportedJWKSCache>): Promise<Tokens> => {
+  const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, base?: Tokens, dpop?: DPoPSession, jwks?: Promise<oauth.ExportedJWKSCache | undefined>): Promise<Tokens> => {
     const { access_token: at, id_token: idToken } = r;
     must(r.token_type === (useDPoP ? 'dpop' : 'bearer'), 'bad token_type');
     must(at.length < 16384 && B64TOKEN.test(at), 'bad access_token');
     const claims = oauth.getValidatedIdTokenClaims(r);
     if (claims) {
+      // OIDC Core §3.1.3.7 step 3: no audience but this client (oauth4webapi allows others when azp is the client).
+      must([claims.aud].flat().every((aud) => aud === clientId), 'bad ID token aud');
       const alg = String((JSON.parse(b64u(idToken!.split('.')[0]!)) as { alg?: unknown }).alg);
       must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
       await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks?.catch(() => undefined)) ?? {} });
@@ -119,6 +130,15 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       if (claims.at_hash !== undefined) {
         const hash = new Uint8Array(await crypto.subtle.digest(`SHA-${/^Ed/.test(alg) ? 512 : alg.slice(2)}`, new TextEncoder().encode(at)));
         must(String.fromCharCode(...hash.subarray(0, hash.length / 2)) === b64u(String(claims.at_hash)), 'bad at_hash');
+      }
+      if (base) {
+        // OIDC Core §12.2: a renewal's ID token is not older than the last, and is for the same
+        // user, provider and client. A silent renewal (a code exchange, the one that brings
+        // `jwks`) that finds another user at the provider ends the session: login_required.
+        must(claims.iat >= (base.claims.iat as number), 'ID token not new');
+        for (const claim of ['iss', 'sub', 'azp', 'aud']) {
+          must(String(claims[claim]) === String(base.claims[claim]), `ID token ${claim} changed`, claim === 'sub' && jwks ? 'login_required' : undefined);
+        }
       }
     }
     const issuedAt = Date.now();
@@ -203,34 +223,41 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         // prompt=none request (silent authorization) skips it unless required: one round trip less.
         if (as.require_pushed_authorization_requests || (as.pushed_authorization_request_endpoint && prompt !== 'none')) {
           const par = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, auth, params, http));
-          url.search = `${new URLSearchParams({ client_id: clientId, request_uri: par.request_uri })}`;
-        } else url.search = `${params}`;
-        return url;
+          return withParams(url, new URLSearchParams({ client_id: clientId, request_uri: par.request_uri }));
+        }
+        return withParams(url, params);
       }),
 
     async exchangeCode(as, tx, params, base, dpop) {
       const callback = await call(async () => oauth.validateAuthResponse(as, client, params, tx.state));
-      // The JWKS is fetched in parallel with the token request, in oauth4webapi's cache format.
-      const jwks = http[oauth.customFetch](String(as.jwks_uri), {}).then(async (res) => ({ jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(Date.now() / 1000) }));
+      // The JWKS is fetched in parallel with the token request, in oauth4webapi's cache format. Only
+      // a 200 is kept; oauth4webapi ignores a cache that is not JWKS-shaped and then fetches itself.
+      const jwks = http[oauth.customFetch](String(as.jwks_uri), { redirect: 'manual', headers: { accept: 'application/json' } }).then(async (res) =>
+        res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(Date.now() / 1000) } : undefined,
+      );
       jwks.catch(() => undefined);
       return call(async () => {
         const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
         const result = await finish(as, res, await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }), base, dpop, jwks);
         // requireIdToken: the claims are this response's.
         must(result.claims.iat as number * 1000 >= tx.createdAt - clockTolerance * 1000, 'bad ID token iat');
+        // OIDC Core §5.5.1.1: the acr asked for (step-up) is the acr obtained.
+        must(!tx.acrValues || tx.acrValues.split(' ').includes(result.claims.acr as string), 'acr not satisfied');
         return result;
       }, dpop);
     },
 
     refresh: (as, base, dpop) =>
       call(async () => {
+        const sent = Date.now();
         const res = await oauth.refreshTokenGrantRequest(as, client, auth, base.refreshToken, grant(dpop));
         const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, client, res), base, dpop);
         const next = result.claims;
-        // OIDC Core §12.2: a refreshed ID token describes the same authentication (without one, next is base's).
-        for (const claim of ['iss', 'sub', 'azp', 'aud', 'auth_time', 'nonce']) {
-          must(String(next[claim]) === String(base.claims[claim]) || (claim === 'auth_time' || claim === 'nonce') && next[claim] === undefined, `ID token ${claim} changed`);
-        }
+        // Without an ID token, next is base's. The same ID token again is a replay unless asked
+        // for within a second of the last: iat has 1 s granularity and RS256 is deterministic.
+        must(next === base.claims || result.idToken !== base.idToken || sent - base.issuedAt < 1000, 'ID token not new');
+        // OIDC Core §12.2: and the same authentication.
+        for (const claim of ['auth_time', 'nonce']) must(next[claim] === undefined || next[claim] === base.claims[claim], `ID token ${claim} changed`);
         return result;
       }, dpop),
 
@@ -251,8 +278,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       const params = new URLSearchParams({ client_id: clientId });
       if (idToken) params.set('id_token_hint', idToken);
       if (config.postLogoutRedirectUri) params.set('post_logout_redirect_uri', config.postLogoutRedirectUri);
-      url.search = `${params}`;
-      return url;
+      return withParams(url, params);
     },
   };
 }

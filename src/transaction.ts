@@ -20,6 +20,8 @@ export interface Transaction {
   redirectUri: string;
   returnTo?: string | undefined;
   maxAge?: number | undefined;
+  /** The `acr_values` asked for: the ID token's `acr` must be one of them. */
+  acrValues?: string | undefined;
   /** A `prompt=none` restore: an error answer means "not signed in", not a failure. */
   restore?: boolean | undefined;
   /** The discovery metadata, so the callback page needs no discovery round trip. */

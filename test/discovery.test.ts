@@ -22,6 +22,7 @@ describe('discovery', () => {
     ['a javascript: authorization endpoint', { authorization_endpoint: 'javascript:alert(1)' }],
     ['a data: end_session endpoint', { end_session_endpoint: 'data:text/html,hi' }],
     ['no PKCE S256', { code_challenge_methods_supported: ['plain'] }],
+    ['response types without "code"', { response_types_supported: ['id_token', 'id_token token'] }],
     ['no jwks_uri', { jwks_uri: undefined }],
   ];
   for (const [name, patch] of hostile) {

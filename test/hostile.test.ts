@@ -42,6 +42,41 @@ describe('hostile JWKS', () => {
   }
 });
 
+describe('the JWKS fetched in parallel with the token request (SECURITY.md P-14)', () => {
+  const jwksRequests = () => flow.server.requests.filter((r) => r.url.pathname === '/jwks');
+
+  it('is sent like every other authorization server request: no redirects, JSON', async () => {
+    const inits: Array<RequestInit | undefined> = [];
+    const { result } = await flow.login({
+      fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+        if (String(input).endsWith('/jwks')) inits.push(init);
+        return flow.server.fetch(input, init);
+      }) as typeof fetch,
+    });
+    await result;
+    expect(inits.length).toBeGreaterThan(0);
+    for (const init of inits) {
+      expect(init?.redirect).toBe('manual');
+      expect(new Headers(init?.headers).get('accept')).toContain('application/json');
+    }
+  });
+
+  it('is not used when the answer is not 200, even with the right keys in it', async () => {
+    const keys = await (await flow.server.fetch(`${flow.server.issuer}/jwks`)).json();
+    flow.server.override.set('/jwks', () => json(keys, 302));
+    const { next, result } = await flow.login();
+    await expectCode(result, 'invalid_response');
+    expect(next.isAuthenticated).toBe(false);
+  });
+
+  it('is not used when it is not a JWKS: oauth4webapi fetches and checks the key set itself', async () => {
+    flow.server.override.set('/jwks', () => (flow.server.override.delete('/jwks'), json({ keys: 'k1' }))); // once
+    const { result } = await flow.login();
+    await expect(result).resolves.toMatchObject({ authenticated: true });
+    expect(jwksRequests()).toHaveLength(2); // the bad parallel answer, then oauth4webapi's own request
+  });
+});
+
 describe('hostile token endpoint', () => {
   it('refuses an access_token over 16 KiB', async () => {
     flow.server.tokenHook = (b) => ({ ...b, access_token: 'a'.repeat(20_000) });

@@ -1,5 +1,6 @@
 import { SignJWT, generateKeyPair } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureNavigation, landOn } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
 
 const flow = useFlow();
@@ -11,6 +12,7 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
     ['a wrong iss', (c) => ({ ...c, iss: 'https://evil.example' })],
     ['a wrong aud', (c) => ({ ...c, aud: 'someone-else' })],
     ['an extra audience with a foreign azp', (c) => ({ ...c, aud: ['spa', 'other'], azp: 'other' })],
+    ['an extra audience even when azp is the client', (c) => ({ ...c, aud: ['spa', 'https://other-rp.example'], azp: 'spa' })],
     ['a wrong nonce', (c) => ({ ...c, nonce: 'forged' })],
     ['no nonce', (c) => ({ ...c, nonce: undefined })],
     ['an expired exp', (c) => ({ ...c, exp: now() - 120 })],
@@ -69,6 +71,25 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
     await expectCode(flow.client().init(), 'invalid_response');
   });
 
+  // OIDC Core §3.1.3.7 step 12 / SECURITY.md P-35: a step-up is complete only with the acr asked for.
+  const acrCases: Array<[string, unknown, boolean]> = [
+    ['a weaker acr', 'urn:acr:password', false],
+    ['no acr', undefined, false],
+    ['one of the acr values asked for', 'urn:acr:hwk', true],
+  ];
+  for (const [name, acr, ok] of acrCases) {
+    it(`login({ acrValues }) ${ok ? 'accepts' : 'refuses'} an ID token with ${name}`, async () => {
+      flow.server.idTokenHook = (c) => ({ ...c, acr });
+      const nav = captureNavigation();
+      await flow.client().login({ acrValues: 'urn:acr:mfa urn:acr:hwk' });
+      landOn(flow.server.authorize(nav.last() ?? ''));
+      const auth = flow.client();
+      if (ok) await expect(auth.init()).resolves.toMatchObject({ authenticated: true });
+      else await expectCode(auth.init(), 'invalid_response');
+      expect(auth.user?.acr).toBe(ok ? acr : undefined);
+    });
+  }
+
   it('verifies at_hash when present: a matching one passes, a wrong one is refused', async () => {
     flow.server.atHash = true;
     const ok = await flow.login();
@@ -85,5 +106,39 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
     const { next, result } = await flow.login();
     await expect(result).resolves.toMatchObject({ authenticated: true });
     expect(next.user).toMatchObject({ sub: 'alice', name: 'Alice' });
+  });
+});
+
+describe('refreshed ID token (OIDC Core §12.2, SECURITY.md P-18)', () => {
+  afterEach(() => vi.useRealTimers());
+  /** Moves the wall clock only; timers and promises run for real. */
+  const advanceClock = (ms: number) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + ms);
+  };
+
+  it('refuses the previous ID token handed back again, a second later', async () => {
+    const auth = await flow.signedIn();
+    const original = flow.server.issued.idTokens[0];
+    advanceClock(1500);
+    flow.server.tokenHook = (b, grant) => (grant === 'refresh_token' ? { ...b, id_token: original } : b);
+    await expectCode(auth.getAccessToken({ forceRefresh: true }), 'invalid_response');
+    expect(await auth.getAccessToken()).toBe(flow.server.issued.accessTokens[0]);
+  });
+
+  it('refuses a refreshed ID token older than the previous one', async () => {
+    const auth = await flow.signedIn();
+    flow.server.idTokenHook = (c) => (c.nonce === undefined ? { ...c, iat: now() - 60 } : c); // a refresh: no nonce
+    await expectCode(auth.getAccessToken({ forceRefresh: true }), 'invalid_response');
+    expect(await auth.getAccessToken()).toBe(flow.server.issued.accessTokens[0]);
+  });
+
+  it('accepts new ID tokens issued in the same second as the previous one, even identical ones', async () => {
+    advanceClock(0); // the clock stands still: every token has the same iat
+    const auth = await flow.signedIn();
+    await auth.getAccessToken({ forceRefresh: true });
+    await auth.getAccessToken({ forceRefresh: true }); // same claims, same second: the same RS256 token
+    expect(flow.server.issued.idTokens[2]).toBe(flow.server.issued.idTokens[1]);
+    expect(await auth.getAccessToken()).toBe(flow.server.issued.accessTokens[2]);
   });
 });

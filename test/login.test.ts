@@ -84,6 +84,30 @@ describe('login and callback', () => {
     expect(par?.form.get('code_challenge_method')).toBe('S256');
   });
 
+  // RFC 6749 §3.1: an endpoint's query component "MUST be retained" (e.g. Azure AD B2C's ?p=policy).
+  for (const par of [false, true]) {
+    it(`keeps the authorization endpoint's own query${par ? ' with PAR' : ''}, and its own client_id wins`, async () => {
+      server.metadata.authorization_endpoint = `${server.issuer}/authorize?p=B2C_1_signin&client_id=evil`;
+      if (par) server.metadata.pushed_authorization_request_endpoint = `${server.issuer}/par`;
+      const nav = captureNavigation();
+      await client().login();
+      const p = new URL(nav.last() ?? '').searchParams;
+      expect(p.get('p')).toBe('B2C_1_signin');
+      expect(p.getAll('client_id')).toEqual(['spa']);
+      expect(p.has(par ? 'request_uri' : 'code_challenge')).toBe(true);
+    });
+  }
+
+  it("keeps the end-session endpoint's own query (RP-Initiated Logout §2)", async () => {
+    server.metadata.end_session_endpoint = `${server.issuer}/logout?p=B2C_1_signin&id_token_hint=evil`;
+    const auth = await flow.signedIn();
+    const nav = captureNavigation();
+    await auth.logout();
+    const p = new URL(nav.last() ?? '').searchParams;
+    expect(p.get('p')).toBe('B2C_1_signin');
+    expect(p.getAll('id_token_hint')).toEqual([server.issued.idTokens[0]]);
+  });
+
   it('sends resource indicators on the authorization and token requests', async () => {
     const { authorizeUrl, result } = await loginFlow({ resource: ['https://api.example.com'] });
     await result;

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { postSilentResponse, silentAuthorize, SILENT_MESSAGE } from '../src/silent-auth.js';
 import { isAuthError } from '../src/errors.js';
+import { APP } from './helpers/browser.js';
+import { expectCode, useFlow } from './helpers/flow.js';
 
 const AS_URL = 'https://id.example.com/authorize?client_id=spa&prompt=none&state=s1';
 const ORIGIN = 'https://app.example.com';
@@ -143,5 +145,50 @@ describe('postSilentResponse', () => {
     expect(postSilentResponse(win)).toBe(false);
     expect(own).not.toHaveBeenCalled();
     expect(postSilentResponse()).toBe(false); // the test page itself is top-level
+  });
+});
+
+describe('silent renewal through the client (OIDC Core §12.2 by analogy, SECURITY.md P-18)', () => {
+  beforeEach(() => vi.useRealTimers());
+  const flow = useFlow();
+
+  /** A session without a refresh token (renewal goes through the iframe); `renew` plays the provider's answer. */
+  async function silentSession() {
+    flow.server.tokenHook = (b) => ({ ...b, refresh_token: undefined });
+    const auth = await flow.signedIn({ silentAuthorization: true });
+    const frame = stubFrameWindow();
+    const events = { refreshed: vi.fn(), expired: vi.fn() };
+    auth.on('tokenRefreshed', events.refreshed);
+    auth.on('sessionExpired', events.expired);
+    const renew = async () => {
+      const renewed = auth.getAccessToken({ forceRefresh: true });
+      await vi.waitFor(() => expect(iframes()[0]?.getAttribute('src')).toBeTruthy());
+      const callback = new URL(flow.server.authorize(iframes()[0]?.getAttribute('src') ?? ''));
+      post({ type: SILENT_MESSAGE, search: callback.search }, APP, frame);
+      return renewed;
+    };
+    return { auth, events, renew };
+  }
+
+  it('renews the same user: a new nonce and auth_time are expected', async () => {
+    const { auth, events, renew } = await silentSession();
+    flow.server.idTokenHook = (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) + 5 });
+    expect(await renew()).toBe(flow.server.issued.accessTokens[1]);
+    expect({ sub: auth.user?.sub, refreshed: events.refreshed.mock.calls.length }).toEqual({ sub: 'alice', refreshed: 1 });
+  });
+
+  it("ends the session when the provider's session now belongs to another user", async () => {
+    const { auth, events, renew } = await silentSession();
+    flow.server.sub = 'mallory';
+    await expectCode(renew(), 'login_required');
+    expect({ user: auth.user, refreshed: events.refreshed.mock.calls.length, expired: events.expired.mock.calls.length }).toEqual({ user: undefined, refreshed: 0, expired: 1 });
+    expect(flow.server.tokenRequests()).toHaveLength(2); // the new user's tokens were fetched, never installed
+  });
+
+  it('refuses (invalid_response) a renewal whose other claims changed (azp), keeping the session', async () => {
+    const { auth, events, renew } = await silentSession();
+    flow.server.idTokenHook = (c) => ({ ...c, azp: 'spa' });
+    await expectCode(renew(), 'invalid_response');
+    expect({ sub: auth.user?.sub, refreshed: events.refreshed.mock.calls.length, expired: events.expired.mock.calls.length }).toEqual({ sub: 'alice', refreshed: 0, expired: 0 });
   });
 });
