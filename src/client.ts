@@ -15,7 +15,7 @@ import { createRenewal } from './renewal.js';
 import { createSession, type Tokens } from './session.js';
 import { postSilentResponse } from './silent-auth.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
-import { claimTransaction, consumeTransaction, saveTransaction, type Transaction } from './transaction.js';
+import { claimTransaction, findTransaction, saveTransaction, spendTransaction, sweep, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
@@ -71,20 +71,31 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let dpop: DPoPSession | undefined;
   let initPromise: Promise<InitResult> | undefined;
   let destroyed = false;
+  // Aborted by logout and destroy: a login, restore or silent renewal that started before them
+  // gives up instead of installing a session the user just ended.
+  let flows = new AbortController();
+  const cut = () => {
+    flows.abort();
+    flows = new AbortController();
+  };
+  /** The session as the app sees it: none once destroyed. */
+  const current = () => (destroyed ? undefined : session.get());
 
   /**
    * Installs tokens in this tab. `fresh` marks a new session (`authenticated`) rather than
    * renewed tokens (`tokenRefreshed`); `publish` tells the other tabs, for tokens made here.
+   * A destroyed client still takes a renewal it made, hidden from the app (its getters and
+   * events are gone), to hand it to the other tabs: their refresh token was just rotated out.
    */
   const install = async (tokens: Tokens, fresh: boolean, publish?: 'login' | 'refreshed'): Promise<void> => {
-    if (destroyed || ended.has(tokens.sessionId)) return;
+    if (ended.has(tokens.sessionId)) return;
     if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys);
     session.set(tokens);
     renewal.changed();
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
     // `leave` is set at once (not when the lock is granted), so a second install cannot queue a
     // second request, and a logout before the grant still releases it.
-    if (locks && !leave) {
+    if (locks && !leave && !destroyed) {
       const held = new Promise<void>((resolve) => (leave = resolve));
       locks.request(me, () => held).catch(() => undefined);
     }
@@ -103,6 +114,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     leave?.();
     leave = undefined;
     const out = how === 'loggedOut';
+    if (out) cut();
     if (tokens && broadcast) {
       if (out) sync.loggedOut(tokens.sessionId);
       else sync.expired(tokens.sessionId, how.error ?? how.code);
@@ -126,24 +138,32 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (current && (same ? tokens.rotation <= current.rotation : reason !== 'login')) return;
       install(tokens, !same).catch(() => undefined);
     },
-    onLoggedOut: (id) => endedElsewhere(id, 'loggedOut'),
+    onLoggedOut: (id) => {
+      cut(); // a restore running here must not sign the user back in
+      endedElsewhere(id, 'loggedOut');
+    },
     onExpired: (id, error) => endedElsewhere(id, authError('oauth_error', 'ended in another tab', { error })),
     // Without Web Locks two tabs could present one refresh token twice: each tab keeps its own grant.
     ...(!locks && { BroadcastChannel: null }),
   });
 
-  /** Exchanges a validated callback for tokens and installs them (renewing `base`, or a new session). */
-  const complete = async (as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens): Promise<void> => {
+  /**
+   * Exchanges a validated callback for tokens and installs them (renewing `base`, or a new
+   * session), unless a logout or destroy aborted `signal` meanwhile.
+   */
+  const complete = async (as: Metadata, tx: Transaction, params: URLSearchParams, signal: AbortSignal, base?: Tokens): Promise<void> => {
     // A renewal keeps the session's key (its refresh token is bound to it); a new session gets a new one.
     const key = config.dpop ? (base && dpop) || (await createDPoPSession()) : undefined;
     const tokens = await protocol.exchangeCode(as, tx, params, base, key);
+    must(!signal.aborted, 'signed out meanwhile', 'login_required');
     dpop = key;
     await install(tokens, !base, base ? 'refreshed' : 'login');
   };
 
   /** Asks every other signed-in tab (they hold presence locks) for its session; resolves the newest answer. */
   const ask = async () => {
-    const n = locks ? ((await locks.query()).held?.filter((l) => l.name?.startsWith(presence) && l.name !== me).length ?? 0) : 0;
+    // A browser may refuse Web Locks (an opaque origin): then nobody is asked.
+    const n = locks ? ((await locks.query().catch(() => ({}) as LockManagerSnapshot)).held?.filter((l) => l.name?.startsWith(presence) && l.name !== me).length ?? 0) : 0;
     // A new tab waits at most 500 ms for the hand-over.
     return n ? sync.requestSession(500, n) : undefined;
   };
@@ -158,6 +178,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     complete,
     end: (error) => void drop(error, true),
     locks,
+    signal: () => flows.signal,
     // Inside the refresh lock: a tab that just renewed may not have been heard from yet.
     catchUp: async () => {
       const peer = await ask();
@@ -166,16 +187,20 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
   });
 
-  const handleCallback = async (params: URLSearchParams): Promise<InitResult> => {
-    const state = params.get('state');
-    const tx = state ? consumeTransaction(storage(), state, now(), issuer, clientId) : undefined;
+  /** The callback for `state`, with this tab's transaction for it (undefined: unknown, used or expired). */
+  const handleCallback = async (params: URLSearchParams, state: string, tx: Transaction | undefined, signal: AbortSignal): Promise<InitResult> => {
+    try {
+      spendTransaction(storage(), state, now()); // single use, whatever happens next
+    } catch {
+      // storage blocked: there was no transaction to spend
+    }
     cleanAddressBar(win!); // a callback URL comes from a window
     must(tx, 'bad callback state', 'invalid_state');
     // A copy of this transaction in a duplicated tab must not reach the token endpoint as well.
     must(await claimTransaction(win!.navigator.locks, tx, now()), 'callback already used in another tab', 'invalid_state');
     const result = (authenticated: boolean): InitResult => (tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo });
     try {
-      await complete(protocol.adopt(tx.metadata), tx, params);
+      await complete(protocol.adopt(tx.metadata), tx, params, signal);
     } catch (err) {
       const e = toAuthError(err);
       // A prompt=none restore that found no provider session is not a failure.
@@ -185,18 +210,28 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return result(true);
   };
 
-  const restore = async (): Promise<InitResult> => {
+  /** Scheduled renewal runs from init() on, unless the client was destroyed meanwhile. */
+  const start = () => destroyed || renewal.start();
+
+  /** Restores a session without user interaction; never rejects. Nothing is installed once `signal` aborted (logout, destroy). */
+  const restore = async (signal: AbortSignal): Promise<InitResult> => {
     const peer = await ask();
-    if (peer) await install(peer, true);
-    else if (config.silentAuthorization) await renewal.silent().catch(() => undefined);
-    // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
-    if (!session.get() && config.restoreWithRedirect && win && !(now() - Number(storage().getItem(RESTORE_MARK)) < 60_000)) {
-      storage().setItem(RESTORE_MARK, String(now()));
-      await startLogin({ prompt: 'none', returnTo: win.location.href }, true);
-      return new Promise(() => undefined);
+    if (!signal.aborted) {
+      if (peer) await install(peer, true);
+      else if (config.silentAuthorization) await renewal.silent().catch(() => undefined);
     }
-    renewal.start();
-    return { authenticated: !!session.get() };
+    try {
+      // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
+      if (!session.get() && config.restoreWithRedirect && win && !signal.aborted && !(now() - Number(storage().getItem(RESTORE_MARK)) < 60_000)) {
+        storage().setItem(RESTORE_MARK, String(now()));
+        await startLogin({ prompt: 'none', returnTo: win.location.href }, true);
+        return new Promise(() => undefined);
+      }
+    } catch {
+      // storage blocked or full, or the provider unreachable: no redirect; login() is still there
+    }
+    start();
+    return { authenticated: !!current() };
   };
 
   const startLogin = async (o: LoginOptions = {}, restore?: boolean): Promise<void> => {
@@ -211,44 +246,67 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     win!.location.assign(url.href);
   };
 
-  /** A public method: refused (`invalid_config`) once the client is destroyed. */
+  /** Refuses (`invalid_config`) once the client is destroyed. */
+  const alive = () => must(!destroyed, 'client destroyed', 'invalid_config');
+
+  /**
+   * A public method: refused once the client is destroyed, also when that happened while it
+   * ran; rejects only with an `AuthError` (a browser's storage or lock failure included).
+   */
   const method =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
-      must(!destroyed, 'client destroyed', 'invalid_config');
-      return fn(...args);
+      alive();
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toAuthError(err, 'invalid_config');
+      } finally {
+        alive();
+      }
     };
 
   const getAccessToken = method((o?: { forceRefresh?: boolean }) => renewal.getAccessToken(o?.forceRefresh === true));
+  const authFetch = createAuthFetch({
+    apiOrigins: config.apiOrigins,
+    getAccessToken,
+    dpop: () => dpop,
+    fetch: (input, init) => (config.fetch ?? fetch)(input, init),
+    emit: events.emit,
+    baseUrl: () => win?.document.baseURI ?? redirectUri,
+  });
 
   return {
     init: () =>
       (initPromise ??= method(async () => {
-        // In a silent-authorization iframe (postSilentResponse checks it is one): hand the answer up.
-        if (postSilentResponse(win)) return { authenticated: false };
+        const signal = flows.signal;
         const href = win?.location.href ?? '';
-        const params = isRedirectTarget(href, redirectUri) ? new URL(href).searchParams : undefined;
-        if (params?.has('code') || params?.has('error')) {
-          const result = await handleCallback(params);
-          renewal.start();
+        const params = new URL(href || redirectUri).searchParams;
+        const state = params.get('state');
+        const tx = state ? findTransaction(storage, state, now()) : undefined;
+        // In a silent-authorization iframe (postSilentResponse checks it is one): hand the answer
+        // up. A framed app's own login (its transaction is here) is a callback like any other.
+        if (!tx && postSilentResponse(win)) return { authenticated: false };
+        // A callback: code or error, and state (API.md). One for another client on this page
+        // (same redirect URI, another issuer or client id) is left to that client.
+        if (state && (params.has('code') || params.has('error')) && isRedirectTarget(href, redirectUri) && (!tx || (tx.issuer === issuer && tx.clientId === clientId))) {
+          const result = await handleCallback(params, state, tx, signal);
+          start();
           return result;
         }
-        return restore();
+        return restore(signal);
       })()),
     login: method((o?: LoginOptions) => startLogin(o)),
     getAccessToken,
-    fetch: method(
-      createAuthFetch({
-        apiOrigins: config.apiOrigins,
-        getAccessToken,
-        dpop: () => dpop,
-        fetch: (input, init) => (config.fetch ?? fetch)(input, init),
-        emit: events.emit,
-        baseUrl: () => win?.document.baseURI ?? redirectUri,
-      }),
-    ),
+    // fetch() semantics: an AbortError or a network TypeError rejects as it is.
+    fetch: async (input, init) => (alive(), authFetch(input, init)),
     logout: method(async (o?: { localOnly?: boolean }) => {
       const tokens = drop('loggedOut', true);
+      try {
+        sweep(storage(), now(), true); // a login started in this tab is over too
+      } catch {
+        // storage blocked: nothing to clear
+      }
       const as = await protocol.discover().catch(() => undefined);
       // RFC 7009 §2.1: revoking the refresh token also invalidates its access tokens, and
       // servers that issue JWT access tokens refuse to revoke those; best effort either way.
@@ -262,21 +320,26 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     on: events.on,
     destroy() {
       destroyed = true;
-      leave?.();
+      cut();
       renewal.stop();
-      sync.close();
       events.clear();
-      session.set();
-      dpop = undefined;
+      // A renewal in flight still hands its rotated tokens to the other tabs (broadcast, and
+      // answers to the tabs that queued behind it) before this tab lets go.
+      void renewal.settled().then(() => {
+        leave?.();
+        sync.close();
+        session.set();
+        dpop = undefined;
+      });
     },
     get isAuthenticated() {
-      return !!session.get();
+      return !!current();
     },
     get user() {
-      return session.get()?.claims;
+      return current()?.claims;
     },
     get expiresAt() {
-      return session.get()?.expiresAt;
+      return current()?.expiresAt;
     },
   };
 }

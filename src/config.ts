@@ -54,7 +54,8 @@ export interface Config {
 const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}`, 'invalid_config');
 
 /** An absolute URL without credentials: https, or http (anywhere, or only on a loopback host). */
-const url = (value: unknown, option: string, http: true | 'loopback' = true) => checkUrl(value, option, http, 'invalid_config');
+/** Every URL option: https, or plain http on a loopback host (development). */
+const url = (value: unknown, option: string) => checkUrl(value, option, 'loopback', 'invalid_config');
 
 /**
  * Checks every option and applies defaults. Does no I/O.
@@ -65,12 +66,12 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   for (const [name, fallback] of Object.entries(DEFAULTS)) {
     const value = o[name as keyof typeof DEFAULTS];
     const type = typeof fallback;
-    const max = name === 'clockTolerance' ? 300 : 3600;
+    const max = name === 'clockTolerance' ? 60 : 3600;
     check(typeof value === type && value !== '' && (type !== 'number' || (value as number) >= 0 && (value as number) <= max), name, type === 'number' ? `0 to ${max} seconds` : `a ${type}`);
   }
-  const issuerUrl = url(o.issuer, 'issuer', 'loopback');
+  const issuerUrl = url(o.issuer, 'issuer');
   check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query/fragment');
-  /** A redirect URI option, checked and normalised. */
+  /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
   const href = (name: 'redirectUri' | 'silentRedirectUri' | 'postLogoutRedirectUri') => url(o[name], name).href;
   const redirectUri = href('redirectUri');
   const apiOrigins: unknown = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
@@ -89,7 +90,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     scope: [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])].join(' '),
     // Tokens never travel over plain http, except to a loopback host (development).
     apiOrigins: (apiOrigins as unknown[]).map((a) => {
-      const u = url(a, 'apiOrigins', 'loopback');
+      const u = url(a, 'apiOrigins');
       check(u.href === `${u.origin}/`, 'apiOrigins', 'origins');
       return u.origin;
     }),

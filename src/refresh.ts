@@ -32,6 +32,11 @@ export interface RefresherOptions {
 export interface Refresher {
   /** Renew. Concurrent calls in the tab share one promise. force=true renews even if !needsRefresh(), but never if version() changed since the call started (someone else already renewed). */
   refresh(force?: boolean): Promise<void>;
+  /**
+   * Resolves once no renewal is running or queued in this tab (whatever their outcome), and then
+   * the lock once held: every tab that queued for it behind this tab's last renewal is done.
+   */
+  settled(): Promise<void>;
 }
 
 /** One run of the check → lock → re-check sequence: the version it started at, whether forced, its promise. */
@@ -87,6 +92,11 @@ export function createRefresher({ lockName, locks, version, needsRefresh, run, c
         flight = f;
       }
       return flight.p;
+    },
+    // The newest flight runs after all the others.
+    settled: async () => {
+      await flight?.p.catch(() => {});
+      await locks?.request(lockName, () => {}).catch(() => {});
     },
   };
 }

@@ -47,13 +47,15 @@ export interface RenewalOptions {
   dpop: () => DPoPSession | undefined;
   /** Installs renewed tokens made here (and tells the other tabs). */
   install: (tokens: Tokens) => Promise<void>;
-  /** Exchanges a callback and installs the result (a new session when `base` is undefined). */
-  complete: (as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens) => Promise<void>;
+  /** Exchanges a callback and installs the result (a new session when `base` is undefined), unless `signal` aborted meanwhile. */
+  complete: (as: Metadata, tx: Transaction, params: URLSearchParams, signal: AbortSignal, base?: Tokens) => Promise<void>;
   /** Ends the session everywhere with this error. */
   end: (error: AuthError) => void;
   locks: { request: LockManager['request'] } | undefined;
   /** Adopts a newer session from the other tabs; runs inside the refresh lock. */
   catchUp: () => Promise<void>;
+  /** Aborted by logout and destroy: a silent authorization started before gives up. */
+  signal: () => AbortSignal;
 }
 
 /** The handle returned by {@link createRenewal}. */
@@ -63,6 +65,8 @@ export interface Renewal {
   silent(base?: Tokens): Promise<void>;
   start(): void;
   stop(): void;
+  /** Resolves once no renewal runs in this tab, and the tabs queued behind the last one have caught up. */
+  settled(): Promise<void>;
   /** The session changed (installed, adopted, cleared). */
   changed(): void;
 }
@@ -71,7 +75,7 @@ export interface Renewal {
  * Wires the scheduler and the refresher to one session.
  * @example
  * ```ts
- * const renewal = createRenewal({ config, protocol, session, events, dpop, install, complete, end, locks, catchUp });
+ * const renewal = createRenewal({ config, protocol, session, events, dpop, install, complete, end, locks, catchUp, signal });
  * renewal.start();
  * const token = await renewal.getAccessToken(false);
  * ```
@@ -86,13 +90,14 @@ export function createRenewal(o: RenewalOptions): Renewal {
   const noSession = (error?: string) => authError('login_required', 'no session', { error });
 
   const silent = async (base?: Tokens): Promise<void> => {
+    const signal = o.signal();
     const as = await protocol.discover();
     const redirectUri = config.silentRedirectUri;
     // The silent flow's transaction stays in this tab's memory (P-08): nothing to store.
     const tx = protocol.transaction(redirectUri);
     const url = await protocol.authorizationUrl(as, { tx, prompt: 'none' });
-    const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(redirectUri).origin, timeoutMs: config.silentTimeout * 1000 || 10_000 });
-    await o.complete(as, tx, params, base);
+    const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(redirectUri).origin, timeoutMs: config.silentTimeout * 1000 || 10_000, signal });
+    await o.complete(as, tx, params, signal, base);
   };
 
   /** One renewal, run inside the cross-tab lock. */
@@ -154,6 +159,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
     silent,
     start: scheduler.start,
     stop: scheduler.stop,
+    settled: refresher.settled,
     changed: scheduler.reschedule,
   };
 }

@@ -22,6 +22,8 @@ export interface SilentAuthOptions {
   /** Origin of silentRedirectUri; messages from anywhere else are ignored. */
   redirectOrigin: string;
   timeoutMs: number;
+  /** Gives up at once (rejects `timeout`, iframe removed) when aborted: logout, destroy. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The origin of an absolute http(s) URL, else false. */
@@ -35,7 +37,7 @@ const httpOrigin = (s: string) => {
  * posted back by the redirect page ({@link postSilentResponse}). A message counts only if
  * `event.origin === redirectOrigin`, `event.source` is the iframe's window, and its data is
  * `{ type: SILENT_MESSAGE, search: string }`; everything else is ignored. Rejects
- * `AuthError('timeout')` after `timeoutMs`, and `invalid_config` without a document or for a
+ * `AuthError('timeout')` after `timeoutMs` or when `signal` aborts, and `invalid_config` without a document or for a
  * non-http(s) `url` or `redirectOrigin`. The caller still validates `state`, `iss` and the
  * rest of the response.
  *
@@ -66,6 +68,8 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
       }
     };
     const timer = setTimeout(finish, clampDelay(o.timeoutMs));
+    o.signal?.addEventListener('abort', () => finish());
+    if (o.signal?.aborted) return finish();
 
     win.addEventListener('message', onMessage);
     // Inline `!important` beats any page stylesheet: never rendered, so never focusable nor announced.

@@ -45,11 +45,11 @@ function read(store: Store, key: string, now: number): Transaction | undefined {
   }
 }
 
-/** Deletes every transaction that is expired or unreadable. */
-function sweep(store: Store, now: number): void {
+/** Deletes every transaction that is expired or unreadable; with `all`, every one (logout). */
+export function sweep(store: Store, now: number, all?: boolean): void {
   for (let i = store.length; i--; ) {
     const key = store.key(i);
-    if (key?.startsWith(PREFIX) && !read(store, key, now)) store.removeItem(key);
+    if (key?.startsWith(PREFIX) && (all || !read(store, key, now))) store.removeItem(key);
   }
 }
 
@@ -60,16 +60,23 @@ export function saveTransaction(store: Store, tx: Transaction): void {
 }
 
 /**
- * Takes the transaction for `state` out of storage: it is deleted before it is returned,
- * whatever happens next. Returns undefined when unknown, already used, expired, or made for
- * another issuer or client.
+ * The stored transaction for `state`, left in place: undefined when unknown, already used,
+ * expired, unreadable, or when storage is blocked. The caller checks whose it is (another
+ * client on the page may share the redirect URI) before it {@link spendTransaction}s it.
  */
-export function consumeTransaction(store: Store, state: string, now: number, issuer: string, clientId: string): Transaction | undefined {
-  const key = PREFIX + state;
-  const tx = read(store, key, now);
-  store.removeItem(key);
+export function findTransaction(store: () => Store, state: string, now: number): Transaction | undefined {
+  try {
+    const tx = read(store(), PREFIX + state, now);
+    return tx?.state === state ? tx : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deletes the transaction for `state`, whatever it held, before anything else happens with it; and every expired one. */
+export function spendTransaction(store: Store, state: string, now: number): void {
+  store.removeItem(PREFIX + state);
   sweep(store, now);
-  return tx?.state === state && tx.issuer === issuer && tx.clientId === clientId ? tx : undefined;
 }
 
 /**

@@ -1,6 +1,5 @@
 /**
- * Public types of spa-auth. Behaviour is documented on {@link AuthClient}; the contract is
- * `API.md` in the project's shared documents.
+ * Public types of spa-auth. Behaviour is documented on {@link AuthClient} and in the README.
  * @module
  */
 import type { AuthError } from './errors.js';
@@ -25,7 +24,7 @@ export interface AuthClientOptions {
   issuer: string;
   /** The public client's id (a browser app has no secret). */
   clientId: string;
-  /** Absolute redirect URI registered at the server; sent unchanged. */
+  /** Absolute redirect URI registered at the server; sent unchanged. `https:`, or `http:` on a loopback host only (RFC 9700 §2.6). */
   redirectUri: string;
   /** Space-separated scopes. Default `'openid'`; `openid` is always included. */
   scope?: string;
@@ -37,7 +36,7 @@ export interface AuthClientOptions {
   resource?: string | readonly string[];
   /** Seconds before expiry at which the access token is renewed. Default 60. */
   refreshLeeway?: number;
-  /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 300. */
+  /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 60 (OIDC Core §3.1.3.7 asks for a small tolerance). */
   clockTolerance?: number;
   /** RFC 9449 sender-constrained tokens. Default false. */
   dpop?: boolean;
@@ -57,20 +56,23 @@ export interface AuthClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Options for {@link AuthClient.login}. */
+/**
+ * Options for {@link AuthClient.login}. Every field may also be `undefined` (same as absent),
+ * so a `stepUpRequired` payload can be passed on as it is.
+ */
 export interface LoginOptions {
   /** Same-origin path to return to after login (resolved against the page); anything else is refused. */
-  returnTo?: string;
+  returnTo?: string | undefined;
   /** OIDC `prompt`, e.g. `'login'`, `'consent'`, `'select_account'`. */
-  prompt?: string;
+  prompt?: string | undefined;
   /** OIDC `login_hint`. */
-  loginHint?: string;
+  loginHint?: string | undefined;
   /** OIDC `acr_values`, space-separated (as given by a `stepUpRequired` event). */
-  acrValues?: string;
+  acrValues?: string | undefined;
   /** OIDC `max_age` in seconds; `auth_time` is then checked. */
-  maxAge?: number;
+  maxAge?: number | undefined;
   /** Extra authorization request parameters. Protocol parameters the SDK sets cannot be overridden. */
-  extraParams?: Readonly<Record<string, string>>;
+  extraParams?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Options for {@link AuthClient.logout}. */

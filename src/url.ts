@@ -46,12 +46,14 @@ export function checkUrl(value: unknown, name: string, http: boolean | 'loopback
 
 /**
  * Resolves a `returnTo` against the page and keeps it only when it stays on the page's origin;
- * returns the path + query + fragment. Throws `invalid_config` otherwise.
+ * returns the path + query + fragment, which is itself same-origin: dot segments can turn a
+ * path into `//host/...` (`/.//evil.example` → `//evil.example`), so leading slashes collapse
+ * to one. Throws `invalid_config` otherwise.
  */
 export function sameOriginPath(value: string, origin: string): string {
   const url = parseUrl(value, origin);
   must(url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value), 'returnTo must be same-origin', 'invalid_config');
-  return url.pathname + url.search + url.hash;
+  return url.pathname.replace(/^\/+/, '/') + url.search + url.hash;
 }
 
 /** True when `href` is the page `redirectUri` names (same origin and path). */
@@ -63,13 +65,14 @@ export function isRedirectTarget(href: string, redirectUri: string): boolean {
 
 /**
  * Removes the OAuth parameters and any fragment from the address bar with
- * `history.replaceState`, so reload and back never replay the callback.
+ * `history.replaceState`, so reload and back never replay the callback. Token parameters a
+ * misbehaving server put in the response (which the SDK never reads) go too.
  *
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-7.2.1
  */
 export function cleanAddressBar(win: Pick<Window, 'location' | 'history'>): void {
   const url = new URL(win.location.href);
-  for (const name of ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri']) url.searchParams.delete(name);
+  for (const name of ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri', 'access_token', 'id_token', 'refresh_token', 'token']) url.searchParams.delete(name);
   url.hash = '';
   win.history.replaceState(win.history.state, '', url.href);
 }

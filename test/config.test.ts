@@ -34,6 +34,10 @@ describe('options', () => {
     ['clientId', { clientId: 42 }],
     ['redirectUri', { redirectUri: '/callback' }],
     ['redirectUri', { redirectUri: 'data:text/html,x' }],
+    // RFC 9700 §2.6: authorization responses never travel over plain http, except on loopback
+    ['redirectUri', { redirectUri: 'http://app.example.com/cb' }],
+    ['silentRedirectUri', { silentRedirectUri: 'http://app.example.com/silent' }],
+    ['postLogoutRedirectUri', { postLogoutRedirectUri: 'http://app.example.com/' }],
     ['postLogoutRedirectUri', { postLogoutRedirectUri: 'javascript:alert(1)' }],
     ['silentRedirectUri', { silentRedirectUri: 'silent.html' }],
     ['apiOrigins', { apiOrigins: 'https://api.example.com' }],
@@ -45,6 +49,7 @@ describe('options', () => {
     ['refreshLeeway', { refreshLeeway: -1 }],
     ['refreshLeeway', { refreshLeeway: Number.NaN }],
     ['clockTolerance', { clockTolerance: 3600 }],
+    ['clockTolerance', { clockTolerance: 61 }], // OIDC Core §3.1.3.7: a small tolerance, at most 60 s
     ['dpop', { dpop: 'yes' }],
     ['fetch', { fetch: 'fetch' }],
     ['scope', { scope: '' }],
@@ -57,6 +62,12 @@ describe('options', () => {
       expect(err.message).toContain(option);
     });
   }
+
+  it('accepts the limits themselves: a 60 s tolerance, plain http redirect URIs on a loopback host', () => {
+    for (const patch of [{ clockTolerance: 60 }, { redirectUri: 'http://127.0.0.1:5173/cb', silentRedirectUri: 'http://localhost/s', postLogoutRedirectUri: 'http://[::1]/' }]) {
+      expect(() => createAuthClient({ ...base, ...patch }).destroy()).not.toThrow();
+    }
+  });
 
   it('does not mutate the caller options', () => {
     const options = Object.freeze({ ...base, apiOrigins: Object.freeze(['https://api.example.com/']) });

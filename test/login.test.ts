@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthClientOptions } from '../src/index.js';
 import { APP, captureNavigation, landOn, persistedState, resetPage, transactionKeys } from './helpers/browser.js';
 import type { FakeServer } from './helpers/fake-server.js';
@@ -123,6 +123,58 @@ describe('login and callback', () => {
     expect(nav.all).toHaveLength(0);
   });
 
+  it('hands back a returnTo that stays on the origin, even when dot segments would make it //host', async () => {
+    for (const [given, back] of [['/.//evil.example/x', '/evil.example/x'], ['/a/..//evil.example/', '/evil.example/']] as const) {
+      const nav = captureNavigation();
+      await client().login({ returnTo: given });
+      landOn(server.authorize(nav.last() ?? ''));
+      const { returnTo } = await client().init();
+      expect(returnTo).toBe(back);
+      expect(new URL(returnTo!, APP).origin).toBe(APP);
+    }
+  });
+
+  it('removes token parameters a misbehaving server put in the callback URL, never using them', async () => {
+    // P-05: implicit/hybrid parameters are ignored (access_token, refresh_token) or rejected
+    // (id_token, token: an implicit or hybrid response); either way they leave the address bar.
+    const { next, result } = await loginFlow({}, { access_token: 'AT-IN-URL', refresh_token: 'RT-IN-URL' });
+    await result;
+    expect(window.location.href).toBe(`${APP}/callback`);
+    await expect(next.getAccessToken()).resolves.toBe(server.issued.accessTokens[0]);
+    for (const planted of [{ id_token: 'ID-IN-URL' }, { token: 'T-IN-URL' }]) {
+      const hybrid = await loginFlow({}, planted);
+      await expectCode(hybrid.result, 'invalid_response');
+      expect(window.location.href).toBe(`${APP}/callback`);
+    }
+  });
+
+  it('leaves a callback made for another client on the page (same redirect URI) to that client', async () => {
+    const nav = captureNavigation();
+    await client().login({ returnTo: '/mine' });
+    landOn(server.authorize(nav.last() ?? ''));
+    const other = client({ clientId: 'other-spa' });
+    await expect(other.init()).resolves.toEqual({ authenticated: false });
+    other.destroy();
+    expect(transactionKeys()).toHaveLength(1); // not spent by the other client
+    await expect(client().init()).resolves.toEqual({ authenticated: true, returnTo: '/mine' });
+    expect(server.tokenRequests()).toHaveLength(1);
+  });
+
+  it('completes a login in an app that runs framed (its transaction is in this tab), instead of posting it to the parent', async () => {
+    const nav = captureNavigation();
+    await client().login({ returnTo: '/inbox' });
+    landOn(server.authorize(nav.last() ?? ''));
+    const portal = { postMessage: vi.fn() };
+    Object.defineProperty(window, 'parent', { value: portal, configurable: true });
+    try {
+      await expect(client().init()).resolves.toEqual({ authenticated: true, returnTo: '/inbox' });
+      expect(portal.postMessage).not.toHaveBeenCalled();
+      expect(server.tokenRequests()).toHaveLength(1);
+    } finally {
+      delete (window as { parent?: unknown }).parent;
+    }
+  });
+
   it('resolves { authenticated: false } on a page that is not a callback', async () => {
     await expect(client().init()).resolves.toEqual({ authenticated: false });
     await expectCode(client().getAccessToken(), 'login_required');
@@ -130,9 +182,14 @@ describe('login and callback', () => {
 });
 
 describe('callback validation', () => {
-  it('rejects a missing state without calling the token endpoint', async () => {
-    landOn(`${APP}/callback?code=abc`);
-    await expectCode(client().init(), 'invalid_state');
+  it('treats code or error without state as no callback: no token request, the app keeps its query', async () => {
+    // API.md: a callback has `code` or `error`, and `state`. An app's own ?code= (a promo code)
+    // on the redirect URI's page is not an authorization response, and never reaches the token endpoint.
+    for (const query of ['?code=SUMMER24', '?error=quota_exceeded']) {
+      landOn(`${APP}/callback${query}`);
+      await expect(client().init()).resolves.toEqual({ authenticated: false });
+      expect(window.location.search).toBe(query);
+    }
     expect(server.tokenRequests()).toHaveLength(0);
   });
 

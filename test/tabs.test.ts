@@ -16,6 +16,7 @@ beforeEach(() => {
   Object.defineProperty(window.navigator, 'locks', { value: fakeLocks(), configurable: true });
 });
 afterEach(() => {
+  vi.restoreAllMocks();
   Object.defineProperty(window.navigator, 'locks', { value: null, configurable: true });
 });
 
@@ -105,6 +106,60 @@ describe('tabs of one origin', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(await b?.getAccessToken()).toBe(flow.server.issued.accessTokens[2]);
     spy.close();
+  });
+
+  /** Tab A, whose token requests can be held after the provider answered (and rotated), and tab B. */
+  async function slowTabAndPeer() {
+    let hold: Promise<void> | undefined;
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = await flow.server.fetch(input, init);
+      await hold;
+      return answer;
+    }) as typeof globalThis.fetch;
+    const a = await flow.signedIn({ ...shared, fetch });
+    const b = flow.client(shared);
+    await expect(b.init()).resolves.toEqual({ authenticated: true });
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    /** Starts A's forced refresh; resolves (with its promise, wrapped) once the provider has rotated the refresh token. */
+    const refreshA = async () => {
+      const done = a.getAccessToken({ forceRefresh: true }).catch(() => undefined);
+      await vi.waitFor(() => expect(flow.server.issued.refreshTokens).toHaveLength(2));
+      return { done };
+    };
+    return { a, b, refreshA, release };
+  }
+
+  it('a tab destroyed while its refresh is in flight still hands the rotated refresh token to the others', async () => {
+    const { a, b, refreshA, release } = await slowTabAndPeer();
+    const heard = vi.fn();
+    b.on('tokenRefreshed', heard);
+    const { done } = await refreshA();
+    a.destroy(); // a route teardown, HMR, a micro-frontend unmounting
+    release();
+    await done;
+    expect(a.isAuthenticated).toBe(false);
+    await vi.waitFor(() => expect(heard).toHaveBeenCalledTimes(1));
+    // b's next refresh presents the new refresh token: the provider sees no replay
+    await b.getAccessToken({ forceRefresh: true });
+    expect(refreshes().map((r) => r.form.get('refresh_token'))).toEqual(flow.server.issued.refreshTokens.slice(0, 2));
+    expect(b.isAuthenticated).toBe(true);
+  });
+
+  it("a tab queued behind a destroyed tab's refresh catches up from it instead of replaying the old refresh token", async () => {
+    const { a, b, refreshA, release } = await slowTabAndPeer();
+    // A's broadcast of the new tokens is lost (or late): b can only learn of them by asking a.
+    const post = BroadcastChannel.prototype.postMessage;
+    vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (this: BroadcastChannel, m: { reason?: string }) {
+      if (m?.reason !== 'refreshed') post.call(this, m);
+    });
+    const { done } = await refreshA();
+    const fromB = b.getAccessToken({ forceRefresh: true }); // waits for the refresh lock
+    a.destroy();
+    release();
+    await done;
+    await expect(fromB).resolves.toBe(flow.server.issued.accessTokens[1]);
+    expect(refreshes()).toHaveLength(1);
   });
 
   it('logout in one tab signs every tab out', async () => {
