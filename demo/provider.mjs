@@ -146,9 +146,12 @@ export async function startProvider({
   provider.on('server_error', (_ctx, err) => console.error('[provider] server_error', err));
 
   provider.use(async (ctx, next) => {
+    if (ctx.path === '/favicon.ico') return void (ctx.status = 204); // no 404 in the browser console
     const entry = { method: ctx.method, path: ctx.path, time: Date.now() };
     requests.push(entry);
     await next();
+    // The built-in login and consent pages import a web font: the demo loads nothing from the internet.
+    if (typeof ctx.body === 'string') ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, '');
     entry.status = ctx.status;
     entry.route = ctx.oidc?.route;
     const params = ctx.oidc?.params;
