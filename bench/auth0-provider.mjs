@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { createMemoryAdapter } from '../demo/memory-adapter.mjs';
-import { CLIENT_ID, DEFAULT_API_AUDIENCE } from '../demo/provider.mjs';
+import { CLIENT_ID, DEFAULT_API_AUDIENCE, offlinePages } from '../demo/provider.mjs';
 
 /** @param {{ appOrigins: string[] }} o */
 export async function startAuth0Provider({ appOrigins }) {
@@ -62,6 +62,7 @@ export async function startAuth0Provider({ appOrigins }) {
       },
     },
   });
+  provider.use(offlinePages);
   provider.use(async (ctx, next) => {
     const entry = { method: ctx.method, path: ctx.path, time: Date.now() };
     requests.push(entry);

@@ -145,13 +145,11 @@ export async function startProvider({
   });
   provider.on('server_error', (_ctx, err) => console.error('[provider] server_error', err));
 
+  provider.use(offlinePages);
   provider.use(async (ctx, next) => {
-    if (ctx.path === '/favicon.ico') return void (ctx.status = 204); // no 404 in the browser console
     const entry = { method: ctx.method, path: ctx.path, time: Date.now() };
     requests.push(entry);
     await next();
-    // The built-in login and consent pages import a web font: the demo loads nothing from the internet.
-    if (typeof ctx.body === 'string') ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, '');
     entry.status = ctx.status;
     entry.route = ctx.oidc?.route;
     const params = ctx.oidc?.params;
@@ -200,7 +198,18 @@ export async function startProvider({
   };
 }
 
-// The built-in pages import web fonts; these plain ones keep the same form and buttons
+/**
+ * Provider middleware: the built-in login and consent pages import a web font; this drops the
+ * import (nothing loads from the internet, no offline console error), and answers
+ * /favicon.ico with 204 instead of 404.
+ */
+export async function offlinePages(ctx, next) {
+  if (ctx.path === '/favicon.ico') return void (ctx.status = 204);
+  await next();
+  if (typeof ctx.body === 'string') ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, '');
+}
+
+// The built-in logout pages import web fonts too; these plain ones keep the same form and buttons
 // (`button[name="logout"][value="yes"]` confirms) and load nothing.
 function logoutSource(ctx, form) {
   ctx.body = `<!doctype html><meta charset="utf-8"><title>Logout Request</title>
