@@ -1,7 +1,8 @@
 // Several tabs of the same app (the ES-module page and the script-tag page share the origin):
 // a new tab gets the session from a live one without any request to the provider, refreshes
 // are shared and never replay a rotated-out refresh token, logout reaches every tab, and a
-// duplicated tab (a copy of the login transaction) cannot replay the first tab's callback.
+// duplicated tab (a copy of the login transaction) cannot replay the first tab's callback, and a
+// client destroyed mid-refresh still hands its rotated refresh token to the other tabs.
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { startStack } from '../demo/stack.mjs';
 import { confirmLogout, launchBrowser, login, openContext } from './browser.mjs';
@@ -132,5 +133,53 @@ test('a duplicated tab cannot replay the callback the first tab consumed', async
   await a.click('#refresh');
   await a.locator('#log li[data-event="tokenRefreshed"]').first().waitFor();
   expect(await a.locator('#log li[data-event="sessionExpired"]').count()).toBe(0);
+  expect(session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+});
+
+test('a client destroyed while its refresh is at the provider hands the new refresh token to the other tabs', async () => {
+  const { a, b } = await twoTabs('wade');
+  // A second client in tab A (a micro-frontend's own, say) takes the session over from the tabs.
+  // (A string: vitest would rewrite an import() in a function passed to evaluate.)
+  const extraClient = `(async () => {
+    const config = await (await fetch('/config.json?page=esm')).json();
+    const { createAuthClient } = await import('/spa-auth.js');
+    window.extra = createAuthClient(config.client);
+    return window.extra.init();
+  })()`;
+  expect(await a.evaluate(extraClient)).toEqual({ authenticated: true });
+  // Its refresh reaches the provider, which rotates the refresh token; the answer is held back.
+  let release;
+  const gate = new Promise((r) => (release = r));
+  let rotated;
+  const atProvider = new Promise((r) => (rotated = r));
+  await a.route(
+    `${stack.provider.issuer}/token`,
+    async (route) => {
+      const response = await route.fetch();
+      rotated();
+      await gate;
+      await route.fulfill({ response });
+    },
+    { times: 1 },
+  );
+  const mark = refreshes().length;
+  await a.evaluate(() => void (window.extraRefresh = window.extra.getAccessToken({ forceRefresh: true }).catch((e) => e.code)));
+  await atProvider;
+  await a.evaluate(() => window.extra.destroy()); // unmounted while the answer is on its way
+  release();
+  const destroyedResult = await a.evaluate(() => window.extraRefresh);
+  // Tab B hears of the new tokens, and its next refresh presents the refresh token the destroyed client obtained.
+  await b.locator('#log li[data-event="tokenRefreshed"]').first().waitFor({ timeout: 5000 });
+  await b.click('#refresh');
+  await expect.poll(() => refreshes().length).toBe(mark + 2);
+  const presented = refreshes().map((r) => r.refreshTokenHash);
+  expect(new Set(presented).size).toBe(presented.length); // no refresh token used twice
+  expect(refreshes().slice(mark).map((r) => r.status)).toEqual([200, 200]);
+  await b.locator('#log li[data-event="tokenRefreshed"]').nth(1).waitFor();
+  for (const page of [a, b]) {
+    expect(await page.getAttribute('#status', 'data-state')).toBe('signed-in');
+    expect(await page.locator('#log li[data-event="sessionExpired"]').count()).toBe(0);
+  }
+  expect(destroyedResult).toBe('invalid_config'); // the destroyed client's own call: "client destroyed"
   expect(session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
 });
