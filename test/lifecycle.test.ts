@@ -35,6 +35,21 @@ function silentFrames() {
   };
 }
 
+/** A callback page whose code exchange has reached the server; its answer waits for `release()`. */
+async function heldExchange() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const { next, result } = await flow.login({
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = await flow.server.fetch(input, init);
+      if (String(input).endsWith('/token')) await gate;
+      return answer;
+    }) as typeof fetch,
+  });
+  await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(1));
+  return { next, result, release };
+}
+
 afterEach(() => {
   vi.restoreAllMocks();
   document.body.replaceChildren();
@@ -60,16 +75,7 @@ describe('logout and destroy while a flow is running', () => {
   });
 
   it('logout() during a callback’s code exchange: the tokens are never installed', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const { next, result } = await flow.login({
-      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-        const answer = await flow.server.fetch(input, init);
-        if (String(input).endsWith('/token')) await gate;
-        return answer;
-      }) as typeof fetch,
-    });
-    await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(1));
+    const { next, result, release } = await heldExchange();
     await next.logout({ localOnly: true });
     release();
     await expectCode(result, 'login_required');
@@ -91,16 +97,7 @@ describe('logout and destroy while a flow is running', () => {
   });
 
   it('destroy() during a callback’s code exchange: init() does not claim a session the client does not have', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const { next, result } = await flow.login({
-      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-        const answer = await flow.server.fetch(input, init);
-        if (String(input).endsWith('/token')) await gate;
-        return answer;
-      }) as typeof fetch,
-    });
-    await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(1));
+    const { next, result, release } = await heldExchange();
     next.destroy();
     release();
     await expectCode(result, 'invalid_config');
