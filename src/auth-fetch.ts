@@ -37,8 +37,9 @@ const TEXT = /^[\x20-\x7e]{1,256}$/;
  * input; `init` merged as `new Request(input, init)` does; `AbortSignal` honoured; HTTP error
  * statuses resolve).
  *
- * - The URL is resolved once against `baseUrl()` and that same URL is what is requested.
- * - Origin not in `apiOrigins` (exact scheme, host and port): `fetch(input, init)` untouched, no token.
+ * - The request is built once, as `new Request(input, init)` (strings and URLs resolved against
+ *   `baseUrl()`), and its URL is both the one checked and the one requested.
+ * - Origin not in `apiOrigins` (exact scheme, host and port): that request, sent as is, no token.
  * - Allowlisted origin, request already has an `Authorization` header or is `mode: 'no-cors'`:
  *   sent as is, no token, no retry.
  * - Otherwise `Authorization: Bearer <token>` (DPoP mode: `DPoP <token>` plus a `DPoP` proof)
@@ -66,14 +67,14 @@ const TEXT = /^[\x20-\x7e]{1,256}$/;
  */
 export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fetch, emit, baseUrl }: AuthFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
-    // Only a real Request is read as one: anything else is a URL the way fetch() reads it, its
-    // string form, so the URL checked here is the URL requested (a `{ url }` link object is not).
-    const isRequest = input instanceof Request;
-    const url = new URL(isRequest ? input.url : String(input), baseUrl());
+    // The request is built first, the way fetch() builds it (a Request from any realm by its
+    // URL, anything else by its string form), and its URL is the one checked and requested: a
+    // `{ url }` link object is not a Request. Strings and URLs resolve against the page.
+    const base = new Request(typeof input === 'string' || input instanceof URL ? new URL(input, baseUrl()) : input, init);
+    const url = new URL(base.url);
     // Exact origin, and an http(s) URL with no userinfo (a blob: URL has its creator's origin).
-    if (!apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return fetch(input, init);
-    // A Request keeps the body replayable (a clone() per attempt); its URL is the one just checked.
-    const base = new Request(isRequest ? input : url, init);
+    // A Request keeps the body replayable (a clone() per attempt).
+    if (!apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return fetch(base);
     // A no-cors request cannot carry Authorization, nor use redirect: 'manual': sent as is.
     if (base.headers.has('authorization') || base.mode === 'no-cors') return fetch(base);
     const dpop = getDPoP();

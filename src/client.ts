@@ -138,10 +138,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (current && (same ? tokens.rotation <= current.rotation : reason !== 'login')) return;
       install(tokens, !same).catch(() => undefined);
     },
-    onLoggedOut: (id) => {
-      cut(); // a restore running here must not sign the user back in
-      endedElsewhere(id, 'loggedOut');
-    },
+    onLoggedOut: (id) => endedElsewhere(id, 'loggedOut'),
     onExpired: (id, error) => endedElsewhere(id, authError('oauth_error', 'ended in another tab', { error })),
     // Without Web Locks two tabs could present one refresh token twice: each tab keeps its own grant.
     ...(!locks && { BroadcastChannel: null }),
@@ -155,7 +152,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A renewal keeps the session's key (its refresh token is bound to it); a new session gets a new one.
     const key = config.dpop ? (base && dpop) || (await createDPoPSession()) : undefined;
     const tokens = await protocol.exchangeCode(as, tx, params, base, key);
-    must(!signal.aborted, 'signed out meanwhile', 'login_required');
+    // Cut short: a new session is refused; a renewal is merely not done (the session may live on elsewhere).
+    must(!signal.aborted, 'signed out meanwhile', base ? 'timeout' : 'login_required');
     dpop = key;
     await install(tokens, !base, base ? 'refreshed' : 'login');
   };
@@ -213,8 +211,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** Scheduled renewal runs from init() on, unless the client was destroyed meanwhile. */
   const start = () => destroyed || renewal.start();
 
-  /** Restores a session without user interaction; never rejects. Nothing is installed once `signal` aborted (logout, destroy). */
-  const restore = async (signal: AbortSignal): Promise<InitResult> => {
+  /**
+   * Restores a session without user interaction; never rejects. Nothing is installed once
+   * `signal` aborted (logout, destroy). `stay`: no top-level redirect (the address bar holds
+   * another client's callback).
+   */
+  const restore = async (signal: AbortSignal, stay?: boolean): Promise<InitResult> => {
     const peer = await ask();
     if (!signal.aborted) {
       if (peer) await install(peer, true);
@@ -222,9 +224,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
     try {
       // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
-      if (!session.get() && config.restoreWithRedirect && win && !signal.aborted && !(now() - Number(storage().getItem(RESTORE_MARK)) < 60_000)) {
+      if (!session.get() && config.restoreWithRedirect && win && !stay && !signal.aborted && !(now() - Number(storage().getItem(RESTORE_MARK)) < 60_000)) {
         storage().setItem(RESTORE_MARK, String(now()));
-        await startLogin({ prompt: 'none', returnTo: win.location.href }, true);
+        await startLogin({ prompt: 'none', returnTo: win.location.href }, true, signal);
         return new Promise(() => undefined);
       }
     } catch {
@@ -234,7 +236,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return { authenticated: !!current() };
   };
 
-  const startLogin = async (o: LoginOptions = {}, restore?: boolean): Promise<void> => {
+  /** Redirects to the provider, unless a logout or destroy came first (`signal`, taken when the login started). */
+  const startLogin = async (o: LoginOptions = {}, restore?: boolean, signal = flows.signal): Promise<void> => {
     const store = storage();
     const { maxAge } = o;
     const returnTo = o.returnTo === undefined ? undefined : sameOriginPath(o.returnTo, win!.location.origin);
@@ -242,6 +245,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const as = await protocol.discover();
     const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: o.acrValues });
     const url = await protocol.authorizationUrl(as, { ...o, tx });
+    must(!signal.aborted, 'signed out meanwhile', 'login_required');
     saveTransaction(store, tx);
     win!.location.assign(url.href);
   };
@@ -294,16 +298,19 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           start();
           return result;
         }
-        return restore(signal);
+        return restore(signal, !!tx);
       })()),
     login: method((o?: LoginOptions) => startLogin(o)),
     getAccessToken,
     // fetch() semantics: an AbortError or a network TypeError rejects as it is.
     fetch: async (input, init) => (alive(), authFetch(input, init)),
     logout: method(async (o?: { localOnly?: boolean }) => {
-      const tokens = drop('loggedOut', true);
+      let tokens = drop('loggedOut', true);
+      // Still taking the session over (or never initialised) while other tabs are signed in: their session ends.
+      const peer = tokens ? undefined : await ask();
+      if (peer) sync.loggedOut((tokens = peer).sessionId);
       try {
-        sweep(storage(), now(), true); // a login started in this tab is over too
+        sweep(storage(), now(), (tx) => tx.issuer === issuer && tx.clientId === clientId); // a login this client started here is over too
       } catch {
         // storage blocked: nothing to clear
       }
@@ -317,10 +324,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const url = as && !o?.localOnly ? protocol.endSessionUrl(as, tokens?.idToken) : undefined;
       if (url && win) win.location.assign(url.href);
     }),
-    on: events.on,
+    // After destroy() nothing is heard: a listener added then is never called.
+    on: (event, listener) => (destroyed ? () => undefined : events.on(event, listener)),
     destroy() {
       destroyed = true;
-      cut();
+      flows.abort(); // and every flow started later sees it aborted
       renewal.stop();
       events.clear();
       // A renewal in flight still hands its rotated tokens to the other tabs (broadcast, and

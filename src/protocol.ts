@@ -13,7 +13,7 @@
 import * as oauth from 'oauth4webapi';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
-import { must, toAuthError } from './errors.js';
+import { authError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
@@ -55,8 +55,8 @@ export interface Protocol {
 const ID_TOKEN_ALG = /^(RS|PS|ES)(256|384|512)$|^Ed(DSA|25519)$/;
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[\w\-.~+/]+=*$/;
-/** Request parameters the SDK owns; `extraParams` cannot override them. */
-const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource)$/;
+/** Request parameters the SDK sets or checks afterwards (acr_values, max_age: use acrValues, maxAge); `extraParams` cannot set them. */
+const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/;
 /** Decodes base64url to a binary string (atob throws on anything that is not base64). */
 const b64u = (text: string) => atob(text.replace(/-/g, '+').replace(/_/g, '/'));
 /** Endpoints every server must have, then optional ones (checked when present). */
@@ -135,7 +135,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         // OIDC Core §12.2: a renewal's ID token is not older than the last, and is for the same
         // user, provider and client. A silent renewal (a code exchange, the one that brings
         // `jwks`) that finds another user at the provider ends the session: login_required.
-        must(claims.iat >= (base.claims.iat as number), 'ID token not new');
+        must(claims.iat >= (base.claims.iat as number) - clockTolerance, 'ID token not new');
         for (const claim of ['iss', 'sub', 'azp', 'aud']) {
           must(String(claims[claim]) === String(base.claims[claim]), `ID token ${claim} changed`, claim === 'sub' && jwks ? 'login_required' : undefined);
         }
@@ -251,14 +251,20 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       call(async () => {
         const sent = Date.now();
         const res = await oauth.refreshTokenGrantRequest(as, client, auth, base.refreshToken, grant(dpop));
-        const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, client, res), base, dpop);
-        const next = result.claims;
-        // Without an ID token, next is base's. The same ID token again is a replay unless asked
-        // for within a second of the last: iat has 1 s granularity and RS256 is deterministic.
-        must(next === base.claims || result.idToken !== base.idToken || sent - base.issuedAt < 1000, 'ID token not new');
-        // OIDC Core §12.2: and the same authentication.
-        for (const claim of ['auth_time', 'nonce']) must(next[claim] === undefined || next[claim] === base.claims[claim], `ID token ${claim} changed`);
-        return result;
+        try {
+          const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, client, res), base, dpop);
+          const next = result.claims;
+          // Without an ID token, next is base's. The same ID token again is a replay unless asked
+          // for within a second of the last: iat has 1 s granularity and RS256 is deterministic.
+          must(next === base.claims || result.idToken !== base.idToken || sent - base.issuedAt < 1000, 'ID token not new');
+          // OIDC Core §12.2: and the same authentication.
+          for (const claim of ['auth_time', 'nonce']) must(next[claim] === undefined || next[claim] === base.claims[claim], `ID token ${claim} changed`);
+          return result;
+        } catch (err) {
+          // A 200 means the provider has rotated the refresh token: refusing its answer ends the
+          // session (login_required), as a retry would replay the old one and get the grant revoked.
+          throw res.status === 200 ? authError('login_required', 'renewal refused', { cause: toAuthError(err).message }) : err;
+        }
       }, dpop),
 
     // RFC 7009 §2.1. Best effort: the one caller ignores the outcome, so the answer is not read.

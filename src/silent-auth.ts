@@ -56,6 +56,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
     /** Cleans up, then resolves `params`, or rejects with a timeout without them. */
     const finish = (params?: URLSearchParams) => {
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', abort);
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
@@ -68,7 +69,8 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
       }
     };
     const timer = setTimeout(finish, clampDelay(o.timeoutMs));
-    o.signal?.addEventListener('abort', () => finish());
+    const abort = () => finish();
+    o.signal?.addEventListener('abort', abort);
     if (o.signal?.aborted) return finish();
 
     win.addEventListener('message', onMessage);

@@ -45,11 +45,12 @@ function read(store: Store, key: string, now: number): Transaction | undefined {
   }
 }
 
-/** Deletes every transaction that is expired or unreadable; with `all`, every one (logout). */
-export function sweep(store: Store, now: number, all?: boolean): void {
+/** Deletes every transaction that is expired or unreadable, and those `drop` picks (logout: the client's own). */
+export function sweep(store: Store, now: number, drop?: (tx: Transaction) => boolean): void {
   for (let i = store.length; i--; ) {
     const key = store.key(i);
-    if (key?.startsWith(PREFIX) && (all || !read(store, key, now))) store.removeItem(key);
+    const tx = key?.startsWith(PREFIX) ? read(store, key, now) : false; // false: not a transaction
+    if (tx === undefined || (tx && drop?.(tx))) store.removeItem(key!);
   }
 }
 

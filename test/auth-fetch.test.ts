@@ -78,16 +78,15 @@ describe('origin allowlist', () => {
   ];
   for (const [input, sentTo] of table) {
     it(`${input} → ${sentTo ? 'token' : 'no token'}`, async () => {
-      const { authFetch, seen, getAccessToken, fetch } = setup();
-      await authFetch(input).catch(() => {});
-      expect(seen).toHaveLength(1);
+      const { authFetch, seen, getAccessToken } = setup();
+      await authFetch(input).catch(() => {}); // a URL with credentials cannot make a Request: fetch() rejects it too
       if (sentTo) {
-        expect(seen[0]?.url).toBe(sentTo);
-        expect(seen[0]?.headers.authorization).toBe('Bearer at-1');
+        expect(seen.map((s) => [s.url, s.headers.authorization])).toEqual([[sentTo, 'Bearer at-1']]);
       } else {
+        expect(seen.length).toBeLessThanOrEqual(1);
+        if (seen[0]) expect(seen[0].url).toBe(new URL(input, 'https://app.example.com/').href); // sent as is
         expect(seen[0]?.headers.authorization).toBeUndefined();
         expect(getAccessToken).not.toHaveBeenCalled();
-        expect(fetch).toHaveBeenCalledWith(input, undefined); // untouched
       }
     });
   }
@@ -110,11 +109,12 @@ describe('origin allowlist', () => {
   });
 
   it('never sends a token to a foreign origin, even for a Request with credentials', async () => {
-    const { authFetch, fetch, seen, getAccessToken } = setup();
+    const { authFetch, seen, getAccessToken } = setup();
     const req = new Request('https://evil.com/x', { credentials: 'include', method: 'POST', body: 'b' });
     await authFetch(req, { headers: { 'x-a': '1' } });
-    expect(fetch).toHaveBeenCalledWith(req, { headers: { 'x-a': '1' } });
-    expect(seen[0]?.headers).toEqual({ 'x-a': '1' });
+    expect(seen.map(({ url, method, headers, body }) => ({ url, method, headers, body }))).toEqual([
+      { url: 'https://evil.com/x', method: 'POST', headers: { 'x-a': '1' }, body: 'b' },
+    ]);
     expect(getAccessToken).not.toHaveBeenCalled();
   });
   it('checks the URL fetch() would request: an object with a `url` field is read by its string form', async () => {

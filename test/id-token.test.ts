@@ -1,6 +1,7 @@
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { captureNavigation, landOn } from './helpers/browser.js';
+import type { AuthClient } from '../src/index.js';
 import { expectCode, useFlow } from './helpers/flow.js';
 
 const flow = useFlow();
@@ -117,20 +118,37 @@ describe('refreshed ID token (OIDC Core §12.2, SECURITY.md P-18)', () => {
     vi.setSystemTime(Date.now() + ms);
   };
 
-  it('refuses the previous ID token handed back again, a second later', async () => {
+  /** The provider answered 200 and rotated: the refused answer ends the session, and the old refresh token is never presented again. */
+  const expectEnded = async (auth: AuthClient) => {
+    const expired = vi.fn();
+    auth.on('sessionExpired', expired);
+    await expectCode(auth.getAccessToken({ forceRefresh: true }), 'login_required');
+    expect(auth.isAuthenticated).toBe(false);
+    expect(expired).toHaveBeenCalledTimes(1);
+    expect(expired.mock.calls[0]?.[0].error).toMatchObject({ code: 'login_required', message: 'renewal refused' });
+    await expectCode(auth.getAccessToken(), 'login_required');
+    expect(flow.server.tokenRequests().filter((r) => r.form.get('grant_type') === 'refresh_token')).toHaveLength(1);
+  };
+
+  it('refuses the previous ID token handed back again, a second later, and ends the session', async () => {
     const auth = await flow.signedIn();
     const original = flow.server.issued.idTokens[0];
     advanceClock(1500);
     flow.server.tokenHook = (b, grant) => (grant === 'refresh_token' ? { ...b, id_token: original } : b);
-    await expectCode(auth.getAccessToken({ forceRefresh: true }), 'invalid_response');
-    expect(await auth.getAccessToken()).toBe(flow.server.issued.accessTokens[0]);
+    await expectEnded(auth);
   });
 
-  it('refuses a refreshed ID token older than the previous one', async () => {
+  it('refuses a refreshed ID token older than the previous one beyond clockTolerance, and ends the session', async () => {
     const auth = await flow.signedIn();
     flow.server.idTokenHook = (c) => (c.nonce === undefined ? { ...c, iat: now() - 60 } : c); // a refresh: no nonce
-    await expectCode(auth.getAccessToken({ forceRefresh: true }), 'invalid_response');
-    expect(await auth.getAccessToken()).toBe(flow.server.issued.accessTokens[0]);
+    await expectEnded(auth);
+  });
+
+  it('accepts a refreshed ID token a little older than the last, within clockTolerance (provider nodes disagree on time)', async () => {
+    const auth = await flow.signedIn();
+    flow.server.idTokenHook = (c) => (c.nonce === undefined ? { ...c, iat: now() - 5 } : c);
+    await auth.getAccessToken({ forceRefresh: true });
+    expect(await auth.getAccessToken()).toBe(flow.server.issued.accessTokens[1]);
   });
 
   it('accepts new ID tokens issued in the same second as the previous one, even identical ones', async () => {

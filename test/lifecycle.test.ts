@@ -5,49 +5,20 @@
  * rejects with, which requests reached the server, what is left in storage.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isAuthError } from '../src/index.js';
-import { SILENT_MESSAGE } from '../src/silent-auth.js';
+import { isAuthError, type AuthClientOptions } from '../src/index.js';
 import { APP, captureNavigation, landOn, transactionKeys } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
+import { heldTokenAnswers, silentFrames } from './helpers/frames.js';
 
 const flow = useFlow();
 
-/**
- * happy-dom loads no iframe: each silent-authorization iframe gets a stand-in window, and
- * `answer()` plays the provider and the redirect page for the current one.
- */
-function silentFrames() {
-  const frameWindow = { name: 'silent-frame' } as unknown as Window;
-  const create = document.createElement.bind(document);
-  vi.spyOn(document, 'createElement').mockImplementation(((tag: string, opts?: ElementCreationOptions) => {
-    const el = create(tag, opts);
-    if (tag === 'iframe') Object.defineProperty(el, 'contentWindow', { get: () => (el.isConnected ? frameWindow : null) });
-    return el;
-  }) as typeof document.createElement);
-  const current = () => document.querySelector('iframe');
-  return {
-    current,
-    waitForFrame: () => vi.waitFor(() => expect(current()?.getAttribute('src')).toBeTruthy()),
-    answer() {
-      const cb = new URL(flow.server.authorize(current()!.getAttribute('src')!));
-      window.dispatchEvent(new MessageEvent('message', { origin: APP, source: frameWindow, data: { type: SILENT_MESSAGE, search: cb.search } }));
-    },
-  };
-}
-
 /** A callback page whose code exchange has reached the server; its answer waits for `release()`. */
 async function heldExchange() {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const { next, result } = await flow.login({
-    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const answer = await flow.server.fetch(input, init);
-      if (String(input).endsWith('/token')) await gate;
-      return answer;
-    }) as typeof fetch,
-  });
+  const held = heldTokenAnswers(flow.server);
+  held.hold();
+  const { next, result } = await flow.login({ fetch: held.fetch });
   await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(1));
-  return { next, result, release };
+  return { next, result, release: held.release };
 }
 
 afterEach(() => {
@@ -57,7 +28,7 @@ afterEach(() => {
 
 describe('logout and destroy while a flow is running', () => {
   it('logout() during init()’s silent authorization ends it: the user stays signed out', async () => {
-    const frames = silentFrames();
+    const frames = silentFrames(flow.server);
     const auth = flow.client({ silentAuthorization: true });
     const events: string[] = [];
     auth.on('authenticated', () => events.push('authenticated'));
@@ -83,7 +54,7 @@ describe('logout and destroy while a flow is running', () => {
   });
 
   it('destroy() during init() stops the silent authorization: no token request, no listeners, init() rejects', async () => {
-    const frames = silentFrames();
+    const frames = silentFrames(flow.server);
     const auth = flow.client({ silentAuthorization: true });
     const init = auth.init();
     await frames.waitForFrame();
@@ -102,6 +73,57 @@ describe('logout and destroy while a flow is running', () => {
     release();
     await expectCode(result, 'invalid_config');
     expect(next.isAuthenticated).toBe(false);
+  });
+
+  /** A client whose discovery answer waits until `release()`. */
+  function slowDiscovery(extra: Partial<AuthClientOptions> = {}) {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = await flow.server.fetch(input, init);
+      if (String(input).includes('/.well-known/')) await gate;
+      return answer;
+    }) as typeof globalThis.fetch;
+    const auth = flow.client({ fetch, ...extra });
+    const discovering = () => vi.waitFor(() => expect(flow.server.requests.length).toBeGreaterThan(0));
+    return { auth, release, discovering };
+  }
+
+  it('logout() while init() prepares its restoreWithRedirect round trip: no redirect', async () => {
+    landOn(`${APP}/orders`);
+    const nav = captureNavigation();
+    const { auth, release, discovering } = slowDiscovery({ restoreWithRedirect: true });
+    const init = auth.init();
+    await discovering();
+    const out = auth.logout({ localOnly: true });
+    release();
+    await out;
+    await expect(init).resolves.toEqual({ authenticated: false });
+    expect({ navigations: nav.all, transactions: transactionKeys() }).toEqual({ navigations: [], transactions: [] });
+  });
+
+  it('destroy() while init() prepares its restoreWithRedirect round trip: the page stays where it is', async () => {
+    landOn(`${APP}/orders`);
+    const nav = captureNavigation();
+    const { auth, release, discovering } = slowDiscovery({ restoreWithRedirect: true });
+    const init = auth.init();
+    await discovering();
+    auth.destroy();
+    release();
+    await expectCode(init, 'invalid_config');
+    expect(nav.all).toEqual([]);
+  });
+
+  it('logout() while login() prepares its request: no redirect, no transaction left', async () => {
+    const nav = captureNavigation();
+    const { auth, release, discovering } = slowDiscovery();
+    const login = auth.login();
+    await discovering();
+    const out = auth.logout({ localOnly: true });
+    release();
+    await out;
+    await expectCode(login, 'login_required');
+    expect({ navigations: nav.all, transactions: transactionKeys() }).toEqual({ navigations: [], transactions: [] });
   });
 
   it('logout() also clears a login this tab started and never finished (P-10)', async () => {

@@ -63,12 +63,17 @@ describe('login and callback', () => {
 
   it('sends prompt, login_hint, acr_values, max_age and extra parameters, but never lets them override protocol ones', async () => {
     const nav = captureNavigation();
-    await client().login({ prompt: 'login', loginHint: 'a@b.c', acrValues: 'urn:mfa', maxAge: 0, extraParams: { ui_locales: 'de', state: 'evil', code_challenge_method: 'plain' } });
+    // acr_values and max_age are checked afterwards: only acrValues and maxAge may set them
+    await client().login({ prompt: 'login', loginHint: 'a@b.c', acrValues: 'urn:mfa', maxAge: 0, extraParams: { ui_locales: 'de', state: 'evil', code_challenge_method: 'plain', acr_values: 'urn:none', max_age: '99999' } });
     const p = new URL(nav.last() ?? '').searchParams;
     expect(p.get('prompt')).toBe('login');
     expect(p.get('login_hint')).toBe('a@b.c');
-    expect(p.get('acr_values')).toBe('urn:mfa');
-    expect(p.get('max_age')).toBe('0');
+    expect(p.getAll('acr_values')).toEqual(['urn:mfa']);
+    expect(p.getAll('max_age')).toEqual(['0']);
+    // nor alone: an acr or max_age that nothing would check afterwards is not sent
+    await client().login({ extraParams: { acr_values: 'urn:hwk', max_age: '60' } });
+    const q = new URL(nav.last() ?? '').searchParams;
+    expect([q.get('acr_values'), q.get('max_age')]).toEqual([null, null]);
     expect(p.get('ui_locales')).toBe('de');
     expect(p.get('state')).not.toBe('evil');
     expect(p.getAll('code_challenge_method')).toEqual(['S256']);

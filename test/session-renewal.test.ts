@@ -83,12 +83,17 @@ describe('getAccessToken and refresh', () => {
     expect(renewed).toBe(flow.server.issued.accessTokens[1]);
   });
 
-  it('installs nothing from a refreshed ID token for another user', async () => {
+  it('installs nothing from a refreshed ID token for another user, and ends the session without replaying the refresh token', async () => {
     const auth = await flow.signedIn();
     flow.server.sub = 'mallory';
-    await expectCode(auth.getAccessToken({ forceRefresh: true }), 'invalid_response');
-    expect(auth.user?.sub).toBe('alice');
-    expect(await auth.getAccessToken()).toBe(flow.server.issued.accessTokens[0]);
+    const expired = vi.fn();
+    auth.on('sessionExpired', expired);
+    await expectCode(auth.getAccessToken({ forceRefresh: true }), 'login_required');
+    expect(expired.mock.calls[0]?.[0].error).toMatchObject({ code: 'login_required', cause: 'ID token sub changed' });
+    expect(auth.user).toBeUndefined();
+    await expectCode(auth.getAccessToken(), 'login_required');
+    // the provider rotated on its 200: the old refresh token is never presented again
+    expect(flow.server.tokenRequests().filter((r) => r.form.get('grant_type') === 'refresh_token')).toHaveLength(1);
   });
 
   it('keeps the ID token when a refresh response has none', async () => {

@@ -63,6 +63,26 @@ describe('silentAuthorize', () => {
     expect(removed).toHaveBeenCalledWith('message', listener);
   });
 
+  it('gives up at once when its signal aborts (logout, destroy), and lets go of the signal when done', async () => {
+    const frame = stubFrameWindow();
+    const flows = new AbortController();
+    const added = vi.spyOn(flows.signal, 'addEventListener');
+    const removed = vi.spyOn(flows.signal, 'removeEventListener');
+    // a long-lived signal: each finished flow removes its listener (no closure kept per renewal)
+    for (let i = 0; i < 3; i++) {
+      const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000, signal: flows.signal });
+      post({ type: SILENT_MESSAGE, search: '?code=c&state=s1' }, ORIGIN, frame);
+      await p;
+    }
+    expect({ added: added.mock.calls.length, removed: removed.mock.calls.length }).toEqual({ added: 3, removed: 3 });
+    const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000, signal: flows.signal });
+    expect(iframes()).toHaveLength(1);
+    flows.abort();
+    await expectCode(p, 'timeout');
+    expect(iframes()).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('ignores messages from the wrong origin, the wrong source, or with the wrong shape', async () => {
     const frame = stubFrameWindow();
     const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000 });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthClient } from '../src/index.js';
 import { captureNavigation, landOn } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
+import { heldTokenAnswers, silentFrames } from './helpers/frames.js';
 import { fakeLocks } from './helpers/locks.js';
 
 const flow = useFlow();
@@ -160,6 +161,89 @@ describe('tabs of one origin', () => {
     await done;
     await expect(fromB).resolves.toBe(flow.server.issued.accessTokens[1]);
     expect(refreshes()).toHaveLength(1);
+  });
+
+  it('destroy() during a silent renewal’s code exchange does not end the session in the other tabs', async () => {
+    flow.server.tokenHook = (b) => ({ ...b, refresh_token: undefined }); // renewal goes through the iframe
+    const held = heldTokenAnswers(flow.server);
+    const opts = { ...shared, silentAuthorization: true } as const;
+    const a = await flow.signedIn({ ...opts, fetch: held.fetch });
+    const b = flow.client(opts);
+    await expect(b.init()).resolves.toEqual({ authenticated: true });
+    const expired = vi.fn();
+    b.on('sessionExpired', expired);
+    const frames = silentFrames(flow.server);
+    held.hold();
+    const renewing = a.getAccessToken({ forceRefresh: true }).catch(() => undefined);
+    await frames.waitForFrame();
+    frames.answer();
+    await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(2)); // the code is being exchanged
+    a.destroy();
+    held.release();
+    await renewing;
+    await new Promise((r) => setTimeout(r, 20)); // any broadcast is delivered
+    expect(expired).not.toHaveBeenCalled();
+    expect(b.isAuthenticated).toBe(true);
+    await expect(b.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[0]);
+  });
+
+  it('a logout of another session elsewhere does not cut this tab’s silent renewal', async () => {
+    flow.server.tokenHook = (b) => ({ ...b, refresh_token: undefined });
+    const held = heldTokenAnswers(flow.server);
+    const opts = { ...shared, silentAuthorization: true } as const;
+    const a = await flow.signedIn({ ...opts, fetch: held.fetch });
+    const frames = silentFrames(flow.server);
+    held.hold();
+    const renewing = a.getAccessToken({ forceRefresh: true });
+    await frames.waitForFrame();
+    frames.answer();
+    await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(2));
+    // a tab that still held an older session (restored from the back/forward cache, say) logs it out
+    const stale = new BroadcastChannel(`spa-auth:${flow.server.issuer}:${flow.server.clientId}`);
+    stale.postMessage({ type: 'spa-auth', v: 1, k: 'e', sid: 'an-older-session-id' });
+    stale.close();
+    await new Promise((r) => setTimeout(r, 20)); // delivered
+    held.release();
+    await expect(renewing).resolves.toBe(flow.server.issued.accessTokens[1]);
+    expect(a.isAuthenticated).toBe(true);
+  });
+
+  it('a new login completing in one tab survives another tab logging out the previous session', async () => {
+    const a = await flow.signedIn(shared);
+    const held = heldTokenAnswers(flow.server);
+    const nav = captureNavigation();
+    await flow.client({ ...shared, fetch: held.fetch }).login({ prompt: 'select_account' });
+    landOn(flow.server.authorize(nav.last()!));
+    held.hold();
+    const b = flow.client({ ...shared, fetch: held.fetch });
+    const result = b.init();
+    await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(2));
+    await a.logout({ localOnly: true });
+    held.release();
+    await expect(result).resolves.toEqual({ authenticated: true });
+    expect(b.isAuthenticated).toBe(true);
+  });
+
+  it('logout() in a tab still taking the session over signs out the tab it was taking it from, and revokes', async () => {
+    const a = await flow.signedIn(shared);
+    const b = flow.client(shared);
+    const init = b.init();
+    await b.logout({ localOnly: true }); // clicked while the new tab is still loading
+    await expect(init).resolves.toEqual({ authenticated: false });
+    await vi.waitFor(() => expect(a.isAuthenticated).toBe(false));
+    expect(flow.server.requests.filter((r) => r.url.pathname === '/revoke').map((r) => r.form.get('token'))).toEqual([flow.server.issued.refreshTokens[0]]);
+  });
+
+  it('a destroyed client tells nothing, even to a listener added after destroy(), while it hands a renewal over', async () => {
+    const { a, refreshA, release } = await slowTabAndPeer();
+    const { done } = await refreshA();
+    a.destroy();
+    const heard = vi.fn();
+    a.on('tokenRefreshed', heard); // e.g. an effect re-run on the same instance
+    release();
+    await done;
+    await new Promise((r) => setTimeout(r, 20)); // the hand-over's broadcast is out
+    expect(heard).not.toHaveBeenCalled();
   });
 
   it('logout in one tab signs every tab out', async () => {
