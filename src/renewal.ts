@@ -107,9 +107,12 @@ export function createRenewal(o: RenewalOptions): Renewal {
     const version = session.version();
     try {
       if (tokens.refreshToken) {
-        const next = await protocol.refresh(await protocol.discover(), tokens as Tokens & { refreshToken: string }, o.dpop());
-        // A response that lands after logout or after another tab's tokens were adopted is stale.
+        const as = await protocol.discover();
+        const next = await protocol.refresh(as, tokens as Tokens & { refreshToken: string }, o.dpop());
+        // A response that lands after logout or after another tab's tokens were adopted is stale;
+        // after logout its refresh token belongs to nobody, and is revoked (best effort).
         if (session.version() === version) await o.install(next);
+        else if (!session.get() && next.refreshToken !== tokens.refreshToken) void protocol.revoke(as, next.refreshToken!, 'refresh_token').catch(() => undefined);
       } else if (config.silentAuthorization) await silent(tokens);
       else must(now() < tokens.expiresAt, 'no refresh token', 'login_required');
     } catch (err) {

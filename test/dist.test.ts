@@ -13,11 +13,11 @@ import { describe, expect, it } from 'vitest';
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
- * errors) about 8 KB. This budget is the size reached (16,705 bytes, after the fixes of two
- * adversarial reviews: +575), rounded up; it goes up only for a feature that needs it, with the
+ * errors) about 8 KB. This budget is the size reached (16,738 bytes, after the fixes of two
+ * adversarial reviews: +608), rounded up; it goes up only for a feature that needs it, with the
  * reason in the commit. See docs/benchmarks.md for the figures beside the peers.
  */
-const IIFE_BUDGET = 16_720;
+const IIFE_BUDGET = 16_740;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuthEvents } from '../src/index.js';
 import { persistedState } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
+import { heldTokenAnswers } from './helpers/frames.js';
 
 const flow = useFlow();
 afterEach(() => vi.useRealTimers());
@@ -103,23 +104,20 @@ describe('getAccessToken and refresh', () => {
     expect(auth.user?.sub).toBe('alice');
   });
 
-  it('discards a refresh response that arrives after logout', async () => {
-    const auth = await flow.signedIn();
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
-    const original = flow.server.fetch;
-    flow.server.override.set('/token', async () => {
-      await gate;
-      flow.server.override.delete('/token');
-      return original(`${flow.server.issuer}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: flow.server.issued.refreshTokens[0] ?? '' }) });
-    });
+  it('discards a refresh response that arrives after logout, and revokes its refresh token', async () => {
+    const held = heldTokenAnswers(flow.server);
+    const auth = await flow.signedIn({ fetch: held.fetch });
+    held.hold();
     const pending = auth.getAccessToken({ forceRefresh: true }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(() => expect(flow.server.issued.refreshTokens).toHaveLength(2)); // rotated; the answer is on its way
     await auth.logout({ localOnly: true });
-    release();
+    held.release();
     await pending;
     expect(auth.isAuthenticated).toBe(false);
     await expectCode(auth.getAccessToken(), 'login_required');
+    // logout revoked the refresh token it knew; the one the late answer brought belongs to nobody: revoked too
+    const revoked = () => flow.server.requests.filter((r) => r.url.pathname === '/revoke').map((r) => r.form.get('token'));
+    await vi.waitFor(() => expect(revoked()).toEqual(flow.server.issued.refreshTokens));
   });
 
   it('never stores tokens, even after refreshes', async () => {
