@@ -9,15 +9,14 @@ import { systemNow as now } from './clock.js';
 import { resolveConfig } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import { createEmitter } from './emitter.js';
+import { createLoginFlow } from './login-flow.js';
 import { authError, must, toAuthError, type AuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
 import { createSession, type Tokens } from './session.js';
-import { postSilentResponse } from './silent-auth.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
-import { claimTransaction, findTransaction, saveTransaction, spendTransaction, sweep, type Transaction } from './transaction.js';
+import { metadataCache, sweep, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
-import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
 /** Where `restoreWithRedirect` notes its last top-level prompt=none redirect (once a minute at most). */
 const RESTORE_MARK = 'spa-auth.restore';
@@ -44,22 +43,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(win, 'no window', 'invalid_config');
     return win.sessionStorage;
   };
-  // The public discovery metadata is kept for an hour in this tab's sessionStorage, so a reload
-  // does not rediscover; it is re-validated before use. A read failure only means rediscovery.
-  const metaKey = `spa-auth.meta.${issuer}`;
-  const protocol = createProtocol(config, {
-    get() {
-      const cached = JSON.parse(storage().getItem(metaKey)!) as { as: unknown; at: number };
-      return now() - cached.at < 3_600_000 ? cached.as : undefined;
-    },
-    set(as) {
-      try {
-        storage().setItem(metaKey, JSON.stringify({ as, at: now() }));
-      } catch {
-        // storage full or blocked: discovery simply runs again next time
-      }
-    },
-  });
+  const protocol = createProtocol(config, metadataCache(storage, issuer));
   const events = createEmitter<AuthEvents>();
   const session = createSession();
   const ended = new Set<string>();
@@ -185,28 +169,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
   });
 
-  /** The callback for `state`, with this tab's transaction for it (undefined: unknown, used or expired). */
-  const handleCallback = async (params: URLSearchParams, state: string, tx: Transaction | undefined, signal: AbortSignal): Promise<InitResult> => {
-    try {
-      spendTransaction(storage(), state, now()); // single use, whatever happens next
-    } catch {
-      // storage blocked: there was no transaction to spend
-    }
-    cleanAddressBar(win!); // a callback URL comes from a window
-    must(tx, 'bad callback state', 'invalid_state');
-    // A copy of this transaction in a duplicated tab must not reach the token endpoint as well.
-    must(await claimTransaction(win!.navigator.locks, tx, now()), 'callback already used in another tab', 'invalid_state');
-    const result = (authenticated: boolean): InitResult => (tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo });
-    try {
-      await complete(protocol.adopt(tx.metadata), tx, params, signal);
-    } catch (err) {
-      const e = toAuthError(err);
-      // A prompt=none restore that found no provider session is not a failure.
-      if (tx.restore && e.code === 'oauth_error') return result(false);
-      throw e;
-    }
-    return result(true);
-  };
+  const flow = createLoginFlow({ config, protocol, win, storage, complete });
 
   /** Scheduled renewal runs from init() on, unless the client was destroyed meanwhile. */
   const start = () => destroyed || renewal.start();
@@ -226,7 +189,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
       if (!session.get() && config.restoreWithRedirect && win && !stay && !signal.aborted && !(now() - Number(storage().getItem(RESTORE_MARK)) < 60_000)) {
         storage().setItem(RESTORE_MARK, String(now()));
-        await startLogin({ prompt: 'none', returnTo: win.location.href }, true, signal);
+        await flow.start({ prompt: 'none', returnTo: win.location.href }, signal, true);
         return new Promise(() => undefined);
       }
     } catch {
@@ -234,20 +197,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
     start();
     return { authenticated: !!current() };
-  };
-
-  /** Redirects to the provider, unless a logout or destroy came first (`signal`, taken when the login started). */
-  const startLogin = async (o: LoginOptions = {}, restore?: boolean, signal = flows.signal): Promise<void> => {
-    const store = storage();
-    const { maxAge } = o;
-    const returnTo = o.returnTo === undefined ? undefined : sameOriginPath(o.returnTo, win!.location.origin);
-    must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
-    const as = await protocol.discover();
-    const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: o.acrValues });
-    const url = await protocol.authorizationUrl(as, { ...o, tx });
-    must(!signal.aborted, 'signed out meanwhile', 'login_required');
-    saveTransaction(store, tx);
-    win!.location.assign(url.href);
   };
 
   /** Refuses (`invalid_config`) once the client is destroyed. */
@@ -284,23 +233,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     init: () =>
       (initPromise ??= method(async () => {
         const signal = flows.signal;
-        const href = win?.location.href ?? '';
-        const params = new URL(href || redirectUri).searchParams;
-        const state = params.get('state');
-        const tx = state ? findTransaction(storage, state, now()) : undefined;
-        // In a silent-authorization iframe (postSilentResponse checks it is one): hand the answer
-        // up. A framed app's own login (its transaction is here) is a callback like any other.
-        if (!tx && postSilentResponse(win)) return { authenticated: false };
-        // A callback: code or error, and state (API.md). One for another client on this page
-        // (same redirect URI, another issuer or client id) is left to that client.
-        if (state && (params.has('code') || params.has('error')) && isRedirectTarget(href, redirectUri) && (!tx || (tx.issuer === issuer && tx.clientId === clientId))) {
-          const result = await handleCallback(params, state, tx, signal);
-          start();
-          return result;
-        }
-        return restore(signal, !!tx);
+        const landed = flow.land(signal);
+        if (landed === 'posted') return { authenticated: false };
+        if (typeof landed === 'string') return restore(signal, landed === 'foreign');
+        const result = await landed;
+        start();
+        return result;
       })()),
-    login: method((o?: LoginOptions) => startLogin(o)),
+    login: method((o: LoginOptions = {}) => flow.start(o, flows.signal)),
     getAccessToken,
     // fetch() semantics: an AbortError or a network TypeError rejects as it is.
     fetch: async (input, init) => (alive(), authFetch(input, init)),

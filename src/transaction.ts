@@ -1,14 +1,16 @@
 /**
- * The one-shot login transaction: `state`, `nonce`, PKCE verifier, `returnTo` and a snapshot
- * of the (public) server metadata, kept in sessionStorage from `login()` until the callback
- * consumes it. Consumed before the code is exchanged, deleted on any failure, and ignored
- * when older than 10 minutes. Never holds a token.
+ * What spa-auth keeps in sessionStorage, never a token. The one-shot login transaction:
+ * `state`, `nonce`, PKCE verifier, `returnTo` and a snapshot of the (public) server metadata,
+ * kept from `login()` until the callback consumes it; consumed before the code is exchanged,
+ * deleted on any failure, and ignored when older than 10 minutes. And the public discovery
+ * metadata, for an hour, so a reload does not rediscover.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4 (single-use state)
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-8.5
  * @module
  */
-import { clampDelay } from './clock.js';
+import { clampDelay, systemNow as now } from './clock.js';
+import type { MetadataCache } from './protocol.js';
 
 /** What `login()` stores and the callback needs. */
 export interface Transaction {
@@ -104,4 +106,30 @@ export function claimTransaction(locks: Pick<LockManager, 'request'> | undefined
       })
       .catch(() => claimed(true));
   });
+}
+
+/**
+ * The issuer's public discovery metadata, kept for an hour in this tab's sessionStorage so a
+ * reload does not rediscover (the protocol re-validates it before use). A read failure only
+ * means rediscovery; a write failure (storage full or blocked) only means discovery next time.
+ * @example
+ * ```ts
+ * const protocol = createProtocol(config, metadataCache(() => sessionStorage, config.issuer));
+ * ```
+ */
+export function metadataCache(storage: () => Store, issuer: string): MetadataCache {
+  const key = `spa-auth.meta.${issuer}`;
+  return {
+    get() {
+      const cached = JSON.parse(storage().getItem(key)!) as { as: unknown; at: number };
+      return now() - cached.at < 3_600_000 ? cached.as : undefined;
+    },
+    set(as) {
+      try {
+        storage().setItem(key, JSON.stringify({ as, at: now() }));
+      } catch {
+        // discovery simply runs again next time
+      }
+    },
+  };
 }
