@@ -69,11 +69,11 @@ export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fet
   return async (input, init) => {
     // The request is built first, the way fetch() builds it (a Request from any realm by its
     // URL, anything else by its string form), and its URL is the one checked and requested: a
-    // `{ url }` link object is not a Request. Strings and URLs resolve against the page.
+    // `{ url }` link object is not a Request. Strings and URLs resolve against the page. Being a
+    // Request, it keeps the body replayable (a clone() per attempt).
     const base = new Request(typeof input === 'string' || input instanceof URL ? new URL(input, baseUrl()) : input, init);
     const url = new URL(base.url);
     // Exact origin, and an http(s) URL with no userinfo (a blob: URL has its creator's origin).
-    // A Request keeps the body replayable (a clone() per attempt).
     if (!apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return fetch(base);
     // A no-cors request cannot carry Authorization, nor use redirect: 'manual': sent as is.
     if (base.headers.has('authorization') || base.mode === 'no-cors') return fetch(base);

@@ -53,8 +53,7 @@ export interface Config {
 
 const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}`, 'invalid_config');
 
-/** An absolute URL without credentials: https, or http (anywhere, or only on a loopback host). */
-/** Every URL option: https, or plain http on a loopback host (development). */
+/** Every URL option: absolute, no credentials, https, or plain http on a loopback host (development). */
 const url = (value: unknown, option: string) => checkUrl(value, option, 'loopback', 'invalid_config');
 
 /**
