@@ -77,9 +77,10 @@ export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fet
     if (!apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return fetch(base);
     // A no-cors request cannot carry Authorization, nor use redirect: 'manual': sent as is.
     if (base.headers.has('authorization') || base.mode === 'no-cors') return fetch(base);
-    const dpop = getDPoP();
     const send = (token: string): Promise<Response> => {
       const req = base.clone();
+      // The key of the session the token came from: read once the token is in hand.
+      const dpop = getDPoP();
       const redirect = req.redirect === 'error' ? 'error' : 'manual';
       if (dpop) return dpop.send(token, url, { method: req.method, headers: req.headers, redirect }, (_u, i) => fetch(new Request(req, i)));
       const headers = new Headers(req.headers);
@@ -106,7 +107,7 @@ export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fet
         return res;
       }
     }
-    if (error === 'invalid_token' || (error === 'use_dpop_nonce' && dpop && res.headers.has('dpop-nonce'))) {
+    if (error === 'invalid_token' || (error === 'use_dpop_nonce' && getDPoP() && res.headers.has('dpop-nonce'))) {
       void res.body?.cancel().catch(() => {});
       params = challenge((res = await send(token)));
     }

@@ -49,7 +49,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const ended = new Set<string>();
   // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
   const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
-  const presence = `spa-auth:tab:${issuer}:${clientId}:`;
+  const presence = `spa-auth:tab:${config.tabKey}:`;
   const me = presence + protocol.random();
   let leave: (() => void) | undefined;
   let dpop: DPoPSession | undefined;
@@ -112,7 +112,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const endedElsewhere = (id: string, how: 'loggedOut' | AuthError) => (session.get()?.sessionId === id ? drop(how) : ended.add(id));
 
   const sync = createTabSync({
-    channelName: `spa-auth:${issuer}:${clientId}`,
+    channelName: `spa-auth:${config.tabKey}`,
     getSession: () => session.get() as SharedSession | undefined,
     onSession: (tokens, reason) => {
       const current = session.get();
@@ -165,7 +165,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     catchUp: async () => {
       const peer = await ask();
       const t = session.get();
-      if (peer && peer.sessionId === t?.sessionId && peer.rotation > t.rotation) await install(peer, false);
+      if (peer && peer.sessionId === t?.sessionId && peer.rotation > t.rotation) await install(peer, false).catch(() => undefined);
     },
   });
 
@@ -182,8 +182,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const restore = async (signal: AbortSignal, stay?: boolean): Promise<InitResult> => {
     const peer = await ask();
     if (!signal.aborted) {
-      if (peer) await install(peer, true);
-      else if (config.silentAuthorization) await renewal.silent().catch(() => undefined);
+      // A hand-over that cannot be installed (keys this browser cannot use) is as good as none.
+      if (peer) await install(peer, true).catch(() => undefined);
+      if (!session.get() && config.silentAuthorization) await renewal.silent().catch(() => undefined);
     }
     try {
       // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.

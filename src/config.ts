@@ -38,6 +38,11 @@ export interface Config {
   readonly scope: string;
   readonly apiOrigins: readonly string[];
   readonly resource: readonly string[];
+  /**
+   * Tabs share a session (channel and locks) only with tabs of the same issuer, client and
+   * token settings: a DPoP tab never takes a Bearer session, nor a tab for other resources or scopes.
+   */
+  readonly tabKey: string;
   readonly refreshLeeway: number;
   readonly clockTolerance: number;
   readonly dpop: boolean;
@@ -79,6 +84,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   // RFC 8707 §2: absolute URIs without a fragment.
   for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs');
   check(o.fetch === undefined || typeof o.fetch === 'function', 'fetch', 'a function');
+  const scopes = [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])];
   return Object.freeze({
     ...o,
     issuerUrl,
@@ -86,7 +92,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     redirectUri,
     silentRedirectUri: o.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
     postLogoutRedirectUri: o.postLogoutRedirectUri && href('postLogoutRedirectUri'),
-    scope: [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])].join(' '),
+    scope: scopes.join(' '),
     // Tokens never travel over plain http, except to a loopback host (development).
     apiOrigins: (apiOrigins as unknown[]).map((a) => {
       const u = url(a, 'apiOrigins');
@@ -94,5 +100,6 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
       return u.origin;
     }),
     resource,
+    tabKey: [o.issuer, o.clientId, o.dpop ? 'DPoP' : 'Bearer', [...scopes].sort().join(' '), resource.join(' ')].join('|'),
   });
 }

@@ -23,7 +23,10 @@ export type FetchInit = { [K in keyof RequestInit]?: RequestInit[K] | undefined 
 
 /** Reads the body as a Blob, refusing more than {@link MAX_BODY} bytes (declared or streamed). */
 async function readCapped(res: Response): Promise<Blob> {
-  must(!(Number(res.headers.get('content-length')) > MAX_BODY), 'response too large');
+  if (Number(res.headers.get('content-length')) > MAX_BODY) {
+    void res.body?.cancel().catch(() => {}); // let the connection go
+    must(0, 'response too large');
+  }
   const reader = res.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

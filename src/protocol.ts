@@ -153,7 +153,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       idToken: idToken ?? base!.idToken,
       claims: (claims ?? base!.claims) as Tokens['claims'],
       refreshToken: r.refresh_token ?? base?.refreshToken,
-      scope: r.scope ?? base?.scope,
+      scope: r.scope || base?.scope, // an empty scope says nothing
       dpopKeys: dpop?.keys,
     };
   };

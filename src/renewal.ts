@@ -127,7 +127,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
   // `o` supplies the refresher's `locks` and `catchUp`.
   const refresher = createRefresher({
     ...o,
-    lockName: `spa-auth:refresh:${config.issuer}:${config.clientId}`,
+    lockName: `spa-auth:refresh:${config.tabKey}`,
     version: session.version,
     needsRefresh,
     run,

@@ -68,6 +68,8 @@ export function createScheduler({ now, dueAt, onDue }: SchedulerOptions): Schedu
     const due = dueAt();
     if (due === undefined) return;
     if (due !== firedFor) attempt = 0;
+    // A wall clock set back since the last fire does not hold the next one back by as much.
+    lastFire = Math.min(lastFire, now());
     return Math.max(due, lastFire + (due === firedFor ? backoff : MIN_INTERVAL));
   };
 

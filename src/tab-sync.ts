@@ -71,10 +71,10 @@ const TYPE = 'spa-auth';
 
 /**
  * A plain object: no primitive, array or other class instance. Structured clone only makes
- * ordinary objects (never prototype-less ones, never with a function-valued own `constructor`),
- * and our own sessions come from JSON, so `constructor === Object` means an Object.prototype object.
+ * ordinary objects, and our own sessions come from JSON (whose keys may be anything, a claim
+ * named `constructor` included): the prototype is what tells.
  */
-const isPlain = (x: unknown): x is Rec => (x as Rec | undefined)?.constructor === Object;
+const isPlain = (x: unknown): x is Rec => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 const isStr = (x: unknown): x is string => typeof x === 'string' && x !== '';
 const isOpt = (x: unknown) => x === undefined || isStr(x);
 const isNum = Number.isFinite;
@@ -96,7 +96,7 @@ const FIELDS: Record<keyof SharedSession, (v: Rec[string], s: Rec, ended: Set<st
   dpopKeys: (k, s) =>
     k === undefined
       ? s.tokenType !== 'DPoP'
-      : isKey(k?.privateKey, 'private') && isKey(k.publicKey, 'public') && k.privateKey.extractable === false,
+      : isKey(k?.privateKey, 'private') && isKey(k.publicKey, 'public') && !k.privateKey.extractable && k.publicKey.extractable && k.privateKey.algorithm.name === k.publicKey.algorithm.name,
 };
 
 /** Rebuilds a live session from an untrusted message value (known fields only), or returns undefined if anything is off. */

@@ -353,6 +353,25 @@ describe('DPoP mode', () => {
     expect(proofOf(seen[0])).toMatchObject({ htm: 'DELETE', htu: `${API}/r` });
   });
 
+  it('signs with the key of the session the token came from, read once the token is in hand', async () => {
+    const before = await createDPoPSession();
+    const after = await createDPoPSession(); // e.g. a new login installed while this call waited for its token
+    let current = before;
+    const sent: Request[] = [];
+    const authFetch = createAuthFetch({
+      apiOrigins: [API],
+      getAccessToken: async () => ((current = after), 'at-new'),
+      dpop: () => current,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => (sent.push(new Request(input, init)), new Response('ok'))) as typeof globalThis.fetch,
+      emit: vi.fn(),
+      baseUrl: () => 'https://app.example.com/',
+    });
+    await authFetch(`${API}/x`);
+    const { jwk } = jose.decodeProtectedHeader(sent[0]?.headers.get('dpop') ?? '');
+    const { x, y } = await crypto.subtle.exportKey('jwk', after.keys.publicKey);
+    expect(jwk).toMatchObject({ x, y });
+  });
+
   it('retries exactly once on use_dpop_nonce, with the nonce and a fresh proof', async () => {
     const dpop = await createDPoPSession();
     const nonceChallenge = challenge(401, 'DPoP error="use_dpop_nonce", algs="ES256"', { 'dpop-nonce': 'n-1' });

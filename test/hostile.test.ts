@@ -26,6 +26,14 @@ describe('hostile discovery', () => {
   }
 });
 
+it('refuses a declared Content-Length over 1 MiB without reading the body, and lets it go', async () => {
+  let cancelled = false;
+  const body = new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(1024)), cancel: () => void (cancelled = true) });
+  flow.server.override.set('/.well-known/openid-configuration', () => new Response(body, { headers: { 'content-type': 'application/json', 'content-length': String(2 ** 30) } }));
+  await expectCode(flow.client().login(), 'invalid_response');
+  expect(cancelled).toBe(true);
+});
+
 describe('hostile JWKS', () => {
   const cases: Array<[string, () => Response]> = [
     ['no key with the token\'s kid', () => json({ keys: [] })],

@@ -146,6 +146,21 @@ describe('createScheduler', () => {
     expect(calls.at(-1)).toBe(T0 + 40_000);
   });
 
+  it('a wall clock set back a day after a renewal does not hold the next one back by a day', () => {
+    const { s, calls, setDue } = setup();
+    s.start();
+    vi.advanceTimersByTime(60_000);
+    expect(calls).toHaveLength(1);
+    // NTP or the user corrects the clock by a day; the renewal's new tokens are due in 55 minutes
+    vi.setSystemTime(Date.now() - DAY);
+    setDue(Date.now() + 55 * 60_000);
+    s.reschedule();
+    vi.advanceTimersByTime(55 * 60_000 - 1);
+    expect(calls).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(calls).toHaveLength(2);
+  });
+
   it('stop() clears the timer and every listener; nothing fires afterwards', () => {
     const { s, calls } = setup({});
     const removed = vi.spyOn(globalThis, 'removeEventListener');

@@ -3,8 +3,9 @@
  * (as the test's single window does), a BroadcastChannel, and a Web Locks manager.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuthClient } from '../src/index.js';
-import { captureNavigation, landOn } from './helpers/browser.js';
+import type { AuthClient, AuthClientOptions } from '../src/index.js';
+import { resolveConfig } from '../src/config.js';
+import { APP, captureNavigation, landOn } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
 import { heldTokenAnswers, silentFrames } from './helpers/frames.js';
 import { fakeLocks } from './helpers/locks.js';
@@ -12,6 +13,10 @@ import { fakeLocks } from './helpers/locks.js';
 const flow = useFlow();
 const shared = { shareSessionAcrossTabs: true } as const;
 const refreshes = () => flow.server.tokenRequests().filter((r) => r.form.get('grant_type') === 'refresh_token');
+/** What names the channel and the locks the test's tabs share: issuer, client and token settings. */
+const tabKey = (extra: Partial<AuthClientOptions> = {}) =>
+  resolveConfig({ issuer: flow.server.issuer, clientId: flow.server.clientId, redirectUri: `${APP}/callback`, scope: 'openid profile offline_access', ...extra }, APP).tabKey;
+const channel = (extra?: Partial<AuthClientOptions>) => new BroadcastChannel(`spa-auth:${tabKey(extra)}`);
 
 beforeEach(() => {
   Object.defineProperty(window.navigator, 'locks', { value: fakeLocks(), configurable: true });
@@ -97,7 +102,7 @@ describe('tabs of one origin', () => {
     const [a, b] = await tabs(1);
     type Message = { k?: string; reason?: string; s?: { rotation?: number } };
     const recorded: Message[] = [];
-    const spy = new BroadcastChannel(`spa-auth:${flow.server.issuer}:${flow.server.clientId}`);
+    const spy = channel();
     spy.onmessage = (e: MessageEvent<Message>) => e.data.reason === 'refreshed' && recorded.push(e.data);
     await a?.getAccessToken({ forceRefresh: true }); // rotation 1
     await a?.getAccessToken({ forceRefresh: true }); // rotation 2
@@ -199,7 +204,7 @@ describe('tabs of one origin', () => {
     frames.answer();
     await vi.waitFor(() => expect(flow.server.tokenRequests()).toHaveLength(2));
     // a tab that still held an older session (restored from the back/forward cache, say) logs it out
-    const stale = new BroadcastChannel(`spa-auth:${flow.server.issuer}:${flow.server.clientId}`);
+    const stale = channel();
     stale.postMessage({ type: 'spa-auth', v: 1, k: 'e', sid: 'an-older-session-id' });
     stale.close();
     await new Promise((r) => setTimeout(r, 20)); // delivered
@@ -244,6 +249,68 @@ describe('tabs of one origin', () => {
     await done;
     await new Promise((r) => setTimeout(r, 20)); // the hand-over's broadcast is out
     expect(heard).not.toHaveBeenCalled();
+  });
+
+  for (const [name, hook] of [
+    ['an empty "scope"', (body: Record<string, unknown>) => ({ ...body, scope: '' })],
+    ['an ID token claim named "constructor"', undefined],
+  ] as const) {
+    it(`a refresh answered with ${name} still reaches the other tabs: no refresh token is presented twice`, async () => {
+      const [a, b] = await tabs(1);
+      if (hook) flow.server.tokenHook = (body, grant) => (grant === 'refresh_token' ? hook(body) : body);
+      else flow.server.idTokenHook = (c) => ({ ...c, constructor: 'x' });
+      await a?.getAccessToken({ forceRefresh: true });
+      await new Promise((r) => setTimeout(r, 20)); // the broadcast is delivered
+      await b?.getAccessToken({ forceRefresh: true });
+      const sent = refreshes().map((r) => r.form.get('refresh_token'));
+      expect(sent).toEqual(flow.server.issued.refreshTokens.slice(0, 2));
+      expect([a?.isAuthenticated, b?.isAuthenticated]).toEqual([true, true]);
+    });
+  }
+
+  it('a tab with other token settings keeps its own session: DPoP never takes a Bearer one, resource B never gets A’s token', async () => {
+    const bearer = await flow.signedIn({ ...shared, resource: 'https://api-a.example.com' });
+    const seen: string[] = [];
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = new Request(input, init);
+      if (req.url.startsWith('https://api-')) return seen.push(req.headers.get('authorization') ?? ''), new Response('ok');
+      return flow.server.fetch(input, init);
+    }) as typeof globalThis.fetch;
+    for (const other of [{ dpop: true }, { resource: 'https://api-b.example.com' }]) {
+      const tab = flow.client({ ...shared, ...other, apiOrigins: ['https://api-a.example.com', 'https://api-b.example.com'], fetch });
+      await expect(tab.init()).resolves.toEqual({ authenticated: false });
+      await expectCode(tab.fetch('https://api-b.example.com/me'), 'login_required');
+      await expectCode(tab.getAccessToken({ forceRefresh: true }), 'login_required');
+    }
+    expect(seen).toEqual([]);
+    expect(bearer.isAuthenticated).toBe(true);
+    await expect(bearer.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[0]);
+  });
+
+  it('init() falls back when a peer hands over DPoP keys this browser cannot use', async () => {
+    const key = tabKey({ dpop: true });
+    // A signed-in peer (another SDK version, say): it holds a presence lock and answers requests.
+    let release!: () => void;
+    void navigator.locks.request(`spa-auth:tab:${key}:peer`, () => new Promise<void>((r) => (release = r)));
+    const gen = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+    // a non-extractable public key: no DPoP proof can carry it
+    const pub = await crypto.subtle.importKey('jwk', await crypto.subtle.exportKey('jwk', gen.publicKey), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    const peer = channel({ dpop: true });
+    const asked = vi.fn();
+    peer.onmessage = ({ data }: MessageEvent) => {
+      if (data?.k !== 'q') return;
+      asked();
+      const s = { sessionId: 'peer', accessToken: 'at', tokenType: 'DPoP', expiresAt: Date.now() + 300_000, issuedAt: Date.now(), rotation: 0, refreshToken: 'rt', idToken: 'a.b.c', claims: { sub: 'alice' }, dpopKeys: { privateKey: gen.privateKey, publicKey: pub } };
+      peer.postMessage({ type: 'spa-auth', v: 1, k: 's', reason: 'handoff', to: data.id, s });
+    };
+    try {
+      const tab = flow.client({ ...shared, dpop: true });
+      await expect(tab.init()).resolves.toEqual({ authenticated: false });
+      expect(asked).toHaveBeenCalled();
+    } finally {
+      peer.close();
+      release();
+    }
   });
 
   it('logout in one tab signs every tab out', async () => {
