@@ -10,7 +10,7 @@
 
 /** Options for {@link createRefresher}. */
 export interface RefresherOptions {
-  /** Web Lock name shared by all tabs of this app, e.g. `spa-auth:refresh:<issuer>:<clientId>`. */
+  /** Web Lock name shared by all tabs of this app with the same settings, e.g. `spa-auth:refresh:<tabKey>`. */
   lockName: string;
   /** navigator.locks, or null/undefined when unavailable (then only in-tab single flight; the client disables cross-tab token sharing in that case so no refresh token is ever used twice). */
   locks?: { request: LockManager['request'] } | null | undefined;

@@ -120,7 +120,7 @@ function toSession(x: unknown, ended: Set<string>): SharedSession | undefined {
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (one refresh token, one holder)
  * @example
  * ```ts
- * const sync = createTabSync({ channelName: `spa-auth:${issuer}:${clientId}`, getSession, onSession,
+ * const sync = createTabSync({ channelName: `spa-auth:${config.tabKey}`, getSession, onSession,
  *   onLoggedOut, onExpired });
  * const s = await sync.requestSession(300); // a sibling tab's session, or undefined
  * ```
