@@ -37,9 +37,9 @@ const httpOrigin = (s: string) => {
  * posted back by the redirect page ({@link postSilentResponse}). A message counts only if
  * `event.origin === redirectOrigin`, `event.source` is the iframe's window, and its data is
  * `{ type: SILENT_MESSAGE, search: string }`; everything else is ignored. Rejects
- * `AuthError('timeout')` after `timeoutMs` or when `signal` aborts, and `invalid_config` without a document or for a
- * non-http(s) `url` or `redirectOrigin`. The caller still validates `state`, `iss` and the
- * rest of the response.
+ * `AuthError('timeout')` after `timeoutMs` or when `signal` aborts, and `invalid_config`
+ * without a document or for a non-http(s) `url` or `redirectOrigin`. The caller still
+ * validates `state`, `iss` and the rest of the response.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2
  * @example
