@@ -65,7 +65,7 @@ const TEXT = /^[\x20-\x7e]{1,256}$/;
  * const res = await authFetch('https://api.example.com/me');
  * ```
  */
-export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fetch, emit, baseUrl }: AuthFetchOptions): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
+export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fetch, emit, baseUrl }: AuthFetchOptions): (input: Request | string | URL, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
     // The request is built first, the way fetch() builds it (a Request from any realm by its
     // URL, anything else by its string form), and its URL is the one checked and requested: a

@@ -184,7 +184,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (!signal.aborted) {
       // A hand-over that cannot be installed (keys this browser cannot use) is as good as none.
       if (peer) await install(peer, true).catch(() => undefined);
-      if (!session.get() && config.silentAuthorization) await renewal.silent().catch(() => undefined);
+      if (!session.get() && config.silentAuthorization && win) await renewal.silent().catch(() => undefined);
     }
     try {
       // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.

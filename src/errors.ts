@@ -54,6 +54,7 @@ export class AuthError extends Error {
   declare readonly error?: string;
   /** The server's `error_description`, plain text, at most 256 characters. */
   declare readonly errorDescription?: string;
+  /** A short name of the underlying failure (an oauth4webapi code or an error class), never a secret. */
   declare readonly cause?: string;
 
   constructor(code: AuthErrorCode, message: string, details: { error?: unknown; errorDescription?: unknown; cause?: string } = {}) {

@@ -89,6 +89,7 @@ export interface GetAccessTokenOptions {
 
 /** What {@link AuthClient.init} resolves with. */
 export interface InitResult {
+  /** Whether this tab has a session now. */
   authenticated: boolean;
   /** The `returnTo` given to `login()`, when this page was its callback. */
   returnTo?: string;
@@ -96,6 +97,7 @@ export interface InitResult {
 
 /** Validated ID token claims. */
 export interface User {
+  /** The subject: the provider's identifier for the user. */
   readonly sub: string;
   readonly [claim: string]: unknown;
 }
@@ -174,7 +176,7 @@ export interface AuthClient {
    * const res = await auth.fetch('https://api.example.com/orders', { method: 'POST', body });
    * ```
    */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  fetch(input: Request | string | URL, init?: RequestInit): Promise<Response>;
   /**
    * Ends the session in every tab, revokes the refresh token, and redirects to the server's
    * end-session endpoint with `id_token_hint` (unless `localOnly`).
@@ -190,7 +192,9 @@ export interface AuthClient {
   on<K extends AuthEventName>(event: K, listener: (payload: AuthEvents[K]) => void): () => void;
   /** Stops timers and listeners; the client is unusable afterwards. */
   destroy(): void;
+  /** Whether this tab holds a session (tokens may still need renewal; see `expiresAt`). */
   readonly isAuthenticated: boolean;
+  /** The validated ID token claims of the session, or `undefined` without one. */
   readonly user: User | undefined;
   /** Access-token expiry, epoch milliseconds. */
   readonly expiresAt: number | undefined;

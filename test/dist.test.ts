@@ -3,8 +3,12 @@
  * The packed artifacts, as users get them: `npm test` builds first, then these check the
  * script-tag bundle's one global and size budget, and that the ESM entry imports in Node.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
+import ts from 'typescript';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
@@ -44,6 +48,38 @@ describe.runIf(existsSync(iifePath))('dist', () => {
     const mod = (await import(/* @vite-ignore */ esmPath.href)) as Record<string, unknown>;
     expect(Object.keys(mod).sort()).toEqual(['AuthError', 'createAuthClient', 'isAuthError']);
     expect(readFileSync(esmPath, 'utf8')).toMatch(/from ['"]oauth4webapi['"]/);
+  });
+
+  it('the declarations type-check in a project without the DOM library (a server or SSR build)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spa-auth-types-'));
+    try {
+      const file = join(dir, 'consumer.ts');
+      const dts = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+      writeFileSync(file, `import { createAuthClient, type AuthClient } from ${JSON.stringify(dts)};\nexport const make = (): AuthClient => createAuthClient({ issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb' });\n`);
+      const program = ts.createProgram([file], {
+        noEmit: true, strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false,
+        target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+        lib: ['lib.es2022.d.ts'], types: ['node'], typeRoots: [fileURLToPath(new URL('../node_modules/@types', import.meta.url))],
+      });
+      const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('a client made during server rendering stays inert: init() sends no request, login() refuses', async () => {
+    const { createAuthClient } = (await import(/* @vite-ignore */ esmPath.href)) as typeof import('../src/index.js');
+    const requests: string[] = [];
+    const auth = createAuthClient({
+      issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb',
+      fetch: async (input) => (requests.push(String(input)), new Response('{}', { status: 500 })),
+    });
+    await expect(auth.init()).resolves.toEqual({ authenticated: false });
+    await expect(auth.getAccessToken()).rejects.toMatchObject({ code: 'login_required' });
+    await expect(auth.login()).rejects.toMatchObject({ code: 'invalid_config' });
+    auth.destroy();
+    expect(requests).toEqual([]);
   });
 
   it('package.json declares ESM, types, no side effects and oauth4webapi as the only dependency', () => {
