@@ -119,8 +119,10 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
     must(at.length < 16384 && B64TOKEN.test(at), 'bad access_token');
     const claims = oauth.getValidatedIdTokenClaims(r);
     if (claims) {
-      // OIDC Core §3.1.3.7 step 3: no audience but this client (oauth4webapi allows others when azp is the client).
-      must([claims.aud].flat().every((aud) => aud === clientId), 'bad ID token aud');
+      // OIDC Core §3.1.3.7 steps 3 and 5: no audience but this client (oauth4webapi allows
+      // others when azp is the client), and an azp, when present, is this client (oauth4webapi
+      // checks it only when there are several audiences).
+      must([claims.aud].flat().every((aud) => aud === clientId) && (claims.azp ?? clientId) === clientId, 'bad ID token aud or azp');
       const alg = String((JSON.parse(b64u(idToken!.split('.')[0]!)) as { alg?: unknown }).alg);
       must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
       await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks?.catch(() => undefined)) ?? {} });

@@ -14,6 +14,8 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
     ['a wrong aud', (c) => ({ ...c, aud: 'someone-else' })],
     ['an extra audience with a foreign azp', (c) => ({ ...c, aud: ['spa', 'other'], azp: 'other' })],
     ['an extra audience even when azp is the client', (c) => ({ ...c, aud: ['spa', 'https://other-rp.example'], azp: 'spa' })],
+    ['an azp naming another client', (c) => ({ ...c, azp: 'other-client' })],
+    ['an azp naming another client, with aud a one-element array', (c) => ({ ...c, aud: ['spa'], azp: 'other-client' })],
     ['a wrong nonce', (c) => ({ ...c, nonce: 'forged' })],
     ['no nonce', (c) => ({ ...c, nonce: undefined })],
     ['an expired exp', (c) => ({ ...c, exp: now() - 120 })],
@@ -30,6 +32,13 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
       expect(next.isAuthenticated).toBe(false);
     });
   }
+
+  it('accepts an azp that is this client', async () => {
+    flow.server.idTokenHook = (c) => ({ ...c, aud: ['spa'], azp: 'spa' });
+    const { next, result } = await flow.login();
+    await expect(result).resolves.toMatchObject({ authenticated: true });
+    expect(next.user?.azp).toBe('spa');
+  });
 
   it('rejects alg none', async () => {
     flow.server.idTokenSigner = (claims) => `${b64({ alg: 'none' })}.${b64(claims)}.`;
