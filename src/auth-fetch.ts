@@ -82,10 +82,12 @@ export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fet
       // The key of the session the token came from: read once the token is in hand.
       const dpop = getDPoP();
       const redirect = req.redirect === 'error' ? 'error' : 'manual';
-      if (dpop) return dpop.send(token, url, { method: req.method, headers: req.headers, redirect }, (_u, i) => fetch(new Request(req, i)));
+      // No Referer with a token (RFC 9700 §4.2.4), unless the app chose a policy for this request.
+      const referrerPolicy = req.referrerPolicy || 'no-referrer';
+      if (dpop) return dpop.send(token, url, { method: req.method, headers: req.headers, redirect, referrerPolicy }, (_u, i) => fetch(new Request(req, i)));
       const headers = new Headers(req.headers);
       headers.set('authorization', `Bearer ${token}`);
-      return fetch(new Request(req, { headers, redirect }));
+      return fetch(new Request(req, { headers, redirect, referrerPolicy }));
     };
     /** The first Bearer or DPoP challenge of a 401 or 403 that carries an error. */
     const challenge = (res: Response) =>

@@ -77,6 +77,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
     // Inline `!important` beats any page stylesheet: never rendered, so never focusable nor announced.
     iframe.hidden = true;
     iframe.style.cssText = 'display:none!important';
+    iframe.referrerPolicy = 'no-referrer'; // the provider learns nothing of the page's path
     iframe.src = o.url; // absolute: checked above
     (win.document.body ?? win.document.documentElement).appendChild(iframe);
   });

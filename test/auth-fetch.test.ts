@@ -11,7 +11,7 @@ import { AuthError } from '../src/errors.js';
 
 const API = 'https://api.example.com';
 
-type Seen = { url: string; method: string | undefined; headers: Record<string, string>; body: string | null; redirect: string | undefined; signal: AbortSignal | undefined; raw: unknown[] };
+type Seen = { url: string; method: string | undefined; headers: Record<string, string>; body: string | null; redirect: string | undefined; referrerPolicy: string | undefined; signal: AbortSignal | undefined; raw: unknown[] };
 
 const challenge = (status: number, value: string, headers: Record<string, string> = {}) => () =>
   new Response('denied', { status, headers: { 'www-authenticate': value, ...headers } });
@@ -36,6 +36,7 @@ function setup(o: { responses?: Array<() => Response>; apiOrigins?: string[]; dp
       headers: req ? Object.fromEntries([...req.headers].map(([k, v]) => [k.toLowerCase(), v])) : {},
       body: req?.body ? await req.text() : null,
       redirect: req?.redirect,
+      referrerPolicy: req?.referrerPolicy,
       signal: req?.signal,
       raw: [input, init],
     });
@@ -166,6 +167,14 @@ describe('request semantics', () => {
     expect(seen[1]?.redirect).toBe('error');
     ctl.abort();
     expect(seen[0]?.signal?.aborted).toBe(true);
+  });
+
+  it('sends a token with no Referer, unless the app chose a referrer policy (RFC 9700 §4.2.4)', async () => {
+    const { authFetch, seen } = setup();
+    await authFetch(`${API}/x`);
+    await authFetch(new Request(`${API}/y`, { referrerPolicy: 'origin' }));
+    await authFetch('https://elsewhere.example/z');
+    expect(seen.map((s) => s.referrerPolicy)).toEqual(['no-referrer', 'origin', '']);
   });
 
   it('returns responses as they are, error statuses and opaque redirects included', async () => {
@@ -351,6 +360,7 @@ describe('DPoP mode', () => {
     expect(seen[0]?.headers.authorization).toBe('DPoP at-1');
     expect(seen[0]?.redirect).toBe('manual');
     expect(proofOf(seen[0])).toMatchObject({ htm: 'DELETE', htu: `${API}/r` });
+    expect(seen[0]?.referrerPolicy).toBe('no-referrer');
   });
 
   it('signs with the key of the session the token came from, read once the token is in hand', async () => {

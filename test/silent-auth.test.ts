@@ -53,6 +53,7 @@ describe('silentAuthorize', () => {
     expect(iframe?.hidden).toBe(true);
     expect(iframe?.style.getPropertyValue('display')).toBe('none');
     expect(iframe?.style.getPropertyPriority('display')).toBe('important');
+    expect(iframe?.referrerPolicy).toBe('no-referrer'); // the provider is not told the page's path
     post({ type: SILENT_MESSAGE, search: '?code=c1&state=s1&iss=https%3A%2F%2Fid.example.com' }, ORIGIN, frame);
     const params = await p;
     expect(Object.fromEntries(params)).toEqual({ code: 'c1', state: 's1', iss: 'https://id.example.com' });
