@@ -50,7 +50,7 @@ export interface LoginFlow {
  * ```
  */
 export function createLoginFlow({ config, protocol, win, storage, complete }: LoginFlowOptions): LoginFlow {
-  const { issuer, clientId, redirectUri } = config;
+  const { issuer, clientId, redirectUri, silentRedirectUri } = config;
 
   /** The callback for `state`, with this tab's transaction for it (undefined: unknown, used or expired). */
   const callback = async (params: URLSearchParams, state: string, tx: Transaction | undefined, signal: AbortSignal): Promise<InitResult> => {
@@ -91,16 +91,26 @@ export function createLoginFlow({ config, protocol, win, storage, complete }: Lo
 
     land(signal) {
       const href = win?.location.href ?? '';
-      const params = new URL(href || redirectUri).searchParams;
+      const url = new URL(href || redirectUri);
+      const params = url.searchParams;
       const state = params.get('state');
       const tx = state ? findTransaction(storage, state, now()) : undefined;
-      // In a silent-authorization iframe (postSilentResponse checks it is one): hand the answer
-      // up. A framed app's own login (its transaction is here) is a callback like any other.
-      if (!tx && postSilentResponse(win)) return 'posted';
+      const at = (uri: string) => isRedirectTarget(href, uri);
+      // On the silent redirect page in an iframe (postSilentResponse checks it is one): hand the
+      // answer up, then take it out of the frame's address bar. A framed app's own login (its
+      // transaction is here) is a callback like any other.
+      if (!tx && at(silentRedirectUri) && postSilentResponse(win)) {
+        cleanAddressBar(win!);
+        return 'posted';
+      }
       // A callback: code or error, and state (API.md). One for another client on this page
       // (same redirect URI, another issuer or client id) is left to that client.
       if (tx && (tx.issuer !== issuer || tx.clientId !== clientId)) return 'foreign';
-      return state && (params.has('code') || params.has('error')) && isRedirectTarget(href, redirectUri) ? callback(params, state, tx, signal) : 'none';
+      if (state && (params.has('code') || params.has('error')) && at(redirectUri)) return callback(params, state, tx, signal);
+      // An answer in the fragment is never used (login asks for response_mode=query), but the
+      // tokens or code a misbehaving provider put there leave the address bar and history.
+      if (at(redirectUri) && /(^|&)(code|access_token|id_token)=/.test(url.hash.slice(1))) cleanAddressBar(win!);
+      return 'none';
     },
   };
 }

@@ -180,6 +180,30 @@ describe('login and callback', () => {
     }
   });
 
+  describe('framed, with no transaction of its own', () => {
+    let parent: { postMessage: ReturnType<typeof vi.fn> };
+    beforeEach(() => {
+      parent = { postMessage: vi.fn() };
+      Object.defineProperty(window, 'parent', { value: parent, configurable: true });
+      return () => void delete (window as { parent?: unknown }).parent;
+    });
+
+    it('on the silent redirect page: hands the response to the parent, then takes it out of its own address bar', async () => {
+      landOn(`${APP}/silent?code=c1&state=s1&iss=${encodeURIComponent(server.issuer)}`);
+      await expect(client({ silentRedirectUri: `${APP}/silent` }).init()).resolves.toEqual({ authenticated: false });
+      expect(parent.postMessage).toHaveBeenCalledExactlyOnceWith({ type: 'spa-auth:silent', search: `?code=c1&state=s1&iss=${encodeURIComponent(server.issuer)}` }, APP);
+      expect(window.location.href).toBe(`${APP}/silent`);
+      expect(server.tokenRequests()).toHaveLength(0);
+    });
+
+    it('on any other page: posts nothing, and leaves the page its own ?code=&state=', async () => {
+      landOn(`${APP}/shop?code=SUMMER24&state=CA`);
+      await client({ silentRedirectUri: `${APP}/silent` }).init();
+      expect(parent.postMessage).not.toHaveBeenCalled();
+      expect(window.location.search).toBe('?code=SUMMER24&state=CA');
+    });
+  });
+
   it('resolves { authenticated: false } on a page that is not a callback', async () => {
     await expect(client().init()).resolves.toEqual({ authenticated: false });
     await expectCode(client().getAccessToken(), 'login_required');
@@ -277,6 +301,23 @@ describe('callback validation', () => {
     landOn(`${APP}/callback#${cb.search.slice(1)}`);
     await expect(client().init()).resolves.toEqual({ authenticated: false });
     expect(server.tokenRequests()).toHaveLength(0);
+    expect(window.location.href).toBe(`${APP}/callback`); // the code left the address bar
+  });
+
+  it('takes tokens a misbehaving provider put in the fragment out of the address bar, and never uses them', async () => {
+    const nav = captureNavigation();
+    await client().login();
+    const state = new URL(nav.last() ?? '').searchParams.get('state') ?? '';
+    landOn(`${APP}/callback#access_token=AT-IN-FRAGMENT&token_type=Bearer&id_token=ID-IN-FRAGMENT&state=${state}`);
+    await expect(client().init()).resolves.toEqual({ authenticated: false });
+    expect(server.tokenRequests()).toHaveLength(0);
+    expect(window.location.href).toBe(`${APP}/callback`);
+  });
+
+  it('leaves an app fragment (a hash route) on the redirect URI alone', async () => {
+    landOn(`${APP}/callback#/orders?code=SUMMER24`);
+    await expect(client().init()).resolves.toEqual({ authenticated: false });
+    expect(window.location.hash).toBe('#/orders?code=SUMMER24');
   });
 
   it('ignores an error response whose state is unknown', async () => {
