@@ -76,8 +76,12 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   const issuerUrl = url(o.issuer, 'issuer');
   check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query/fragment');
   /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
-  const href = (name: 'redirectUri' | 'silentRedirectUri' | 'postLogoutRedirectUri') => url(o[name], name).href;
+  const href = (name: 'redirectUri' | 'silentRedirectUri') => url(o[name], name).href;
   const redirectUri = href('redirectUri');
+  // RFC 9700 §4.11.1 (SECURITY.md P-06): logout lands on this app; it never forwards the user
+  // elsewhere. Without a page (SSR), the redirect URI's origin stands for the page's.
+  const postLogout = o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri');
+  check(!postLogout || postLogout.origin === (pageOrigin ?? new URL(redirectUri).origin), 'postLogoutRedirectUri', 'same-origin');
   const apiOrigins: unknown = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
   check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
   const resource = [o.resource ?? []].flat();
@@ -91,7 +95,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     allowHttp: isLoopback(issuerUrl),
     redirectUri,
     silentRedirectUri: o.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
-    postLogoutRedirectUri: o.postLogoutRedirectUri && href('postLogoutRedirectUri'),
+    postLogoutRedirectUri: postLogout && postLogout.href,
     scope: scopes.join(' '),
     // Tokens never travel over plain http, except to a loopback host (development).
     apiOrigins: (apiOrigins as unknown[]).map((a) => {

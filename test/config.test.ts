@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config.js';
 import { AuthError, createAuthClient, isAuthError, type AuthClientOptions } from '../src/index.js';
 
 const base: AuthClientOptions = { issuer: 'https://id.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb' };
@@ -39,6 +40,9 @@ describe('options', () => {
     ['silentRedirectUri', { silentRedirectUri: 'http://app.example.com/silent' }],
     ['postLogoutRedirectUri', { postLogoutRedirectUri: 'http://app.example.com/' }],
     ['postLogoutRedirectUri', { postLogoutRedirectUri: 'javascript:alert(1)' }],
+    // SECURITY.md P-06 (RFC 9700 §4.11.1): logout lands on the app's own origin
+    ['postLogoutRedirectUri', { postLogoutRedirectUri: 'https://evil.example/' }],
+    ['postLogoutRedirectUri', { postLogoutRedirectUri: 'https://app.example.com.evil.example/' }],
     ['silentRedirectUri', { silentRedirectUri: 'silent.html' }],
     ['apiOrigins', { apiOrigins: 'https://api.example.com' }],
     ['apiOrigins', { apiOrigins: ['https://api.example.com/v1'] }],
@@ -64,9 +68,16 @@ describe('options', () => {
   }
 
   it('accepts the limits themselves: a 60 s tolerance, plain http redirect URIs on a loopback host', () => {
-    for (const patch of [{ clockTolerance: 60 }, { redirectUri: 'http://127.0.0.1:5173/cb', silentRedirectUri: 'http://localhost/s', postLogoutRedirectUri: 'http://[::1]/' }]) {
+    for (const patch of [{ clockTolerance: 60 }, { redirectUri: 'http://127.0.0.1:5173/cb', silentRedirectUri: 'http://localhost/s' }]) {
       expect(() => createAuthClient({ ...base, ...patch }).destroy()).not.toThrow();
     }
+    expect(resolveConfig({ ...base, postLogoutRedirectUri: 'http://[::1]:8080/bye' }, 'http://[::1]:8080').postLogoutRedirectUri).toBe('http://[::1]:8080/bye');
+  });
+
+  it("takes the redirect URI's origin for the page's where there is no page (SSR)", () => {
+    const ssr = { ...base, redirectUri: 'https://app.example.com/cb' };
+    expect(resolveConfig({ ...ssr, postLogoutRedirectUri: 'https://app.example.com/bye' }, undefined).postLogoutRedirectUri).toBe('https://app.example.com/bye');
+    expect(() => resolveConfig({ ...ssr, postLogoutRedirectUri: 'https://www.example.com/' }, undefined)).toThrow(/postLogoutRedirectUri/);
   });
 
   it('does not mutate the caller options', () => {
