@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, isAuthError } from '../src/index.js';
 import { toAuthError } from '../src/errors.js';
 import { useFlow } from './helpers/flow.js';
@@ -8,8 +8,10 @@ const SECRET = 'planted-secret-token-value-1234567890';
 
 /** Everything an app could print or send to an error tracker. */
 const surface = (e: unknown) => {
+  if (typeof e !== 'object' || e === null) return String(e);
   const err = e as Error & Record<string, unknown>;
-  return [String(err), err.message, err.stack, JSON.stringify(err), String(err.cause), JSON.stringify(Object.entries(err)), err.errorDescription].join('\n');
+  const own = Object.getOwnPropertyNames(err).map((k) => [k, String(err[k])]);
+  return [String(err), err.message, err.stack, JSON.stringify(err), String(err.cause), JSON.stringify(Object.entries(err)), JSON.stringify(own), err.errorDescription].join('\n');
 };
 
 describe('AuthError', () => {
@@ -64,6 +66,43 @@ describe('no secret reaches an error', () => {
       expect(text).not.toContain(code);
       expect(text).not.toContain(verifier);
       expect(text).not.toContain(authorizeUrl.searchParams.get('state'));
+    });
+  }
+});
+
+// The renewal paths (SECURITY.md P-33): refresh answers that fail validation, with tokens planted
+// in them, seen through every surface an app or a tracker reads.
+const unhandled: unknown[] = [];
+const onUnhandled = (e: unknown) => unhandled.push(e);
+(globalThis as unknown as { process: { on(e: string, f: (r: unknown) => void): void } }).process.on('unhandledRejection', onUnhandled);
+afterEach(() => void (unhandled.length = 0));
+
+describe('no secret on the refresh path', () => {
+  const answers: Array<[string, () => void]> = [
+    ['a bad token_type', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET, token_type: 'weird' } : b))],
+    ['a bad ID token', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET, id_token: `${SECRET}.${SECRET}.${SECRET}` } : b))],
+    ['another user', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET } : b), flow.server.idTokenHook = (c) => (c.nonce ? c : { ...c, sub: 'mallory' }))],
+    ['a 200 with an error field', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { error: 'invalid_grant', error_description: 'nope', refresh_token: SECRET } : b))],
+  ];
+  for (const [name, setup] of answers) {
+    it(`a refresh answered with ${name} leaves no token in any error, event, log or unhandled rejection`, async () => {
+      const auth = await flow.signedIn();
+      const rt = flow.server.issued.refreshTokens[0] ?? 'none';
+      const at = flow.server.issued.accessTokens[0] ?? 'none';
+      setup();
+      const logs: unknown[] = [];
+      for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...a) => void logs.push(...a));
+      const reported: unknown[] = [];
+      vi.stubGlobal('reportError', (e: unknown) => reported.push(e));
+      const seen: unknown[] = [];
+      auth.on('error', (e) => seen.push(e));
+      auth.on('sessionExpired', ({ error }) => seen.push(error));
+      const err = await auth.getAccessToken({ forceRefresh: true }).then(() => undefined, (e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 0)); // background emits and rejections have happened
+      const text = [err, ...seen, ...logs, ...reported, ...unhandled].map(surface).join('\n');
+      expect(err).toBeDefined();
+      for (const secret of [SECRET, rt, at]) expect(text).not.toContain(secret);
+      vi.unstubAllGlobals();
     });
   }
 });
