@@ -81,13 +81,17 @@ export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fet
       const req = base.clone();
       // The key of the session the token came from: read once the token is in hand.
       const dpop = getDPoP();
-      const redirect = req.redirect === 'error' ? 'error' : 'manual';
-      // No Referer with a token (RFC 9700 §4.2.4), unless the app chose a policy for this request.
-      const referrerPolicy = req.referrerPolicy || 'no-referrer';
-      if (dpop) return dpop.send(token, url, { method: req.method, headers: req.headers, redirect, referrerPolicy }, (_u, i) => fetch(new Request(req, i)));
       const headers = new Headers(req.headers);
+      const init: RequestInit = {
+        method: req.method,
+        headers,
+        redirect: req.redirect === 'error' ? 'error' : 'manual',
+        // No Referer with a token (RFC 9700 §4.2.4), unless the app chose a policy for this request.
+        referrerPolicy: req.referrerPolicy || 'no-referrer',
+      };
+      if (dpop) return dpop.send(token, url, init, (_u, i) => fetch(new Request(req, i)));
       headers.set('authorization', `Bearer ${token}`);
-      return fetch(new Request(req, { headers, redirect, referrerPolicy }));
+      return fetch(new Request(req, init));
     };
     /** The first Bearer or DPoP challenge of a 401 or 403 that carries an error. */
     const challenge = (res: Response) =>

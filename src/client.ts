@@ -10,7 +10,7 @@ import { resolveConfig } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import { createEmitter } from './emitter.js';
 import { createLoginFlow } from './login-flow.js';
-import { authError, must, toAuthError, type AuthError } from './errors.js';
+import { AuthError, must, toAuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
 import { createSession, type Tokens } from './session.js';
@@ -75,7 +75,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (ended.has(tokens.sessionId)) return;
     if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys);
     session.set(tokens);
-    renewal.changed();
+    renewal.reschedule();
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
     // `leave` is set at once (not when the lock is granted), so a second install cannot queue a
     // second request, and a logout before the grant still releases it.
@@ -94,17 +94,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (tokens) ended.add(tokens.sessionId);
     session.set();
     dpop = undefined;
-    renewal.changed();
+    renewal.reschedule();
     leave?.();
     leave = undefined;
-    const out = how === 'loggedOut';
-    if (out) cut();
-    if (tokens && broadcast) {
-      if (out) sync.loggedOut(tokens.sessionId);
-      else sync.expired(tokens.sessionId, how.error ?? how.code);
+    if (how === 'loggedOut') {
+      cut();
+      if (tokens && broadcast) sync.loggedOut(tokens.sessionId);
+      events.emit('loggedOut', {});
+    } else if (tokens) {
+      if (broadcast) sync.expired(tokens.sessionId, how.error ?? how.code);
+      events.emit('sessionExpired', { error: how });
     }
-    if (out) events.emit('loggedOut', {});
-    else if (tokens) events.emit('sessionExpired', { error: how });
     return tokens;
   };
 
@@ -123,7 +123,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       install(tokens, !same).catch(() => undefined);
     },
     onLoggedOut: (id) => endedElsewhere(id, 'loggedOut'),
-    onExpired: (id, error) => endedElsewhere(id, authError('oauth_error', 'ended in another tab', { error })),
+    onExpired: (id, error) => endedElsewhere(id, new AuthError('oauth_error', 'ended in another tab', { error })),
     // Without Web Locks two tabs could present one refresh token twice: each tab keeps its own grant.
     ...(!locks && { BroadcastChannel: null }),
   });
@@ -256,12 +256,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         // storage blocked: nothing to clear
       }
       const as = await protocol.discover().catch(() => undefined);
-      // RFC 7009 §2.1: revoking the refresh token also invalidates its access tokens, and
-      // servers that issue JWT access tokens refuse to revoke those; best effort either way.
-      if (as && tokens) {
-        const { refreshToken: rt } = tokens;
-        await protocol.revoke(as, rt ?? tokens.accessToken, rt ? 'refresh_token' : 'access_token').catch(() => undefined);
-      }
+      if (as && tokens) await protocol.revoke(as, tokens);
       const url = as && !o?.localOnly ? protocol.endSessionUrl(as, tokens?.idToken) : undefined;
       if (url && win) win.location.assign(url.href);
     }),

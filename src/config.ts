@@ -59,7 +59,7 @@ export interface Config {
 const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}`, 'invalid_config');
 
 /** Every URL option: absolute, no credentials, https, or plain http on a loopback host (development). */
-const url = (value: unknown, option: string) => checkUrl(value, option, 'loopback', 'invalid_config');
+const url = (value: unknown, option: string) => checkUrl(value, option, true, 'invalid_config');
 
 /**
  * Checks every option and applies defaults. Does no I/O.

@@ -7,7 +7,7 @@
  * @module
  */
 import * as oauth from 'oauth4webapi';
-import { authError, toAuthError } from './errors.js';
+import { AuthError, toAuthError } from './errors.js';
 import { DPOP_NONCE } from './http.js';
 import { isLoopback } from './url.js';
 
@@ -84,6 +84,6 @@ export async function createDPoPSession(keys?: CryptoKeyPair): Promise<DPoPSessi
       },
     };
   } catch {
-    throw authError('invalid_config', 'bad DPoP keys or no WebCrypto');
+    throw new AuthError('invalid_config', 'bad DPoP keys or no WebCrypto');
   }
 }

@@ -79,10 +79,6 @@ export function isAuthError(value: unknown): value is AuthError {
   return value instanceof Error && value.name === 'AuthError' && typeof (value as { code?: unknown }).code === 'string';
 }
 
-/** Shorthand used across the SDK for its own failures. */
-export const authError = (code: AuthErrorCode, message: string, details?: ConstructorParameters<typeof AuthError>[2]): AuthError =>
-  new AuthError(code, message, details);
-
 /**
  * Throws `AuthError(code, message)` unless `ok`: the one way the SDK asserts a rule.
  *

@@ -1,12 +1,13 @@
 /**
  * The transport under every request the SDK sends to the authorization server: a timeout
  * that also covers reading the body, a 1 MiB body cap (checked against Content-Length and
- * while streaming), no Referer, and no oversized header or malformed DPoP nonce passed on.
+ * while streaming), no redirect followed, no Referer, and no oversized header or malformed
+ * DPoP nonce passed on.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4 (Referrer-Policy)
  * @module
  */
-import { timeoutSignal } from './clock.js';
+import { clampDelay } from './clock.js';
 import { must } from './errors.js';
 
 /** Largest response body the SDK reads from a server. */
@@ -46,16 +47,23 @@ async function readCapped(res: Response): Promise<Blob> {
  */
 export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): (url: string, init: FetchInit) => Promise<Response> {
   return async (url, init) => {
-    const { signal, done } = timeoutSignal(timeoutMs, init.signal);
+    // Aborts after timeoutMs with a TimeoutError, or when the caller's signal aborts, with its reason.
+    const parent = init.signal;
+    const controller = new AbortController();
+    const { signal } = controller;
+    let stop!: (reason: unknown) => void;
     // The abort also settles the request when the fetch in use ignores its signal (a custom `fetch`).
-    const aborted = new Promise<never>((_, reject) => {
-      const stop = () => reject(signal.reason);
-      // An abort event fires at most once, so the listener needs no `once`.
-      if (signal.aborted) stop();
-      else signal.addEventListener('abort', stop);
-    });
+    const aborted = new Promise<never>((_, reject) => (stop = reject));
+    const abort = () => {
+      controller.abort(parent?.aborted ? parent.reason : new DOMException('Timed out', 'TimeoutError'));
+      stop(signal.reason);
+    };
+    const timer = setTimeout(abort, clampDelay(timeoutMs));
+    if (parent?.aborted) abort();
+    else parent?.addEventListener('abort', abort);
     const request = async () => {
-      const res = await (base ?? fetch)(url, { ...init, signal, referrerPolicy: 'no-referrer' } as RequestInit);
+      // RFC 9700 §4.12: no redirect is followed (oauth4webapi asks for none either).
+      const res = await (base ?? fetch)(url, { ...init, signal, redirect: 'manual', referrerPolicy: 'no-referrer' } as RequestInit);
       // Also an opaque redirect (`redirect: 'manual'`), whose status is always 0 (Fetch §2.2.6).
       if (res.status < 200) return res;
       // Statuses below 200 returned above; these must have a null body.
@@ -70,7 +78,8 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
     try {
       return await Promise.race([request(), aborted]);
     } finally {
-      done();
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', abort);
       aborted.catch(() => undefined);
     }
   };

@@ -62,17 +62,17 @@ export function createLoginFlow({ config, protocol, win, storage, complete }: Lo
     cleanAddressBar(win!); // a callback URL comes from a window
     must(tx, 'bad callback state', 'invalid_state');
     // A copy of this transaction in a duplicated tab must not reach the token endpoint as well.
-    must(await claimTransaction(win!.navigator.locks, tx, now()), 'callback already used in another tab', 'invalid_state');
-    const result = (authenticated: boolean): InitResult => (tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo });
+    must(await claimTransaction(win!.navigator.locks, tx, now()), 'callback used in another tab', 'invalid_state');
+    let authenticated = true;
     try {
       await complete(protocol.adopt(tx.metadata), tx, params, signal);
     } catch (err) {
       const e = toAuthError(err);
       // A prompt=none restore that found no provider session is not a failure.
-      if (tx.restore && e.code === 'oauth_error') return result(false);
-      throw e;
+      if (!tx.restore || e.code !== 'oauth_error') throw e;
+      authenticated = false;
     }
-    return result(true);
+    return tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo };
   };
 
   return {

@@ -13,7 +13,7 @@
 import * as oauth from 'oauth4webapi';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
-import { authError, must, toAuthError } from './errors.js';
+import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
@@ -47,7 +47,8 @@ export interface Protocol {
   exchangeCode(as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens, dpop?: DPoPSession): Promise<Tokens>;
   /** The next tokens of `base` from its refresh token. */
   refresh(as: Metadata, base: Tokens & { refreshToken: string }, dpop?: DPoPSession): Promise<Tokens>;
-  revoke(as: Metadata, token: string, hint: string): Promise<void>;
+  /** RFC 7009 revocation of the refresh token, else the access token; best effort: never rejects. */
+  revoke(as: Metadata, tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>): Promise<void>;
   endSessionUrl(as: Metadata, idToken: string | undefined): URL | undefined;
 }
 
@@ -81,11 +82,12 @@ export interface MetadataCache {
  * A cached metadata document is re-validated before use; a bad one is simply rediscovered.
  */
 export function createProtocol(config: Config, cache: MetadataCache): Protocol {
-  const { clientId, issuer, issuerUrl, allowHttp, clockTolerance, dpop: useDPoP } = config;
+  const { clientId, issuer, issuerUrl, allowHttp, clockTolerance } = config;
+  const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
   const auth = oauth.None();
   const http = { [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000), [oauth.allowInsecureRequests]: allowHttp };
-  const endpoint = (as: Metadata, name: (typeof ENDPOINTS)[number]) => checkUrl(as[name], name, allowHttp && 'loopback');
+  const endpoint = (as: Metadata, name: (typeof ENDPOINTS)[number]) => checkUrl(as[name], name, allowHttp);
   // oauth4webapi treats an undefined DPoP option as absent.
   const grant = (dpop?: DPoPSession) => ({ ...http, additionalParameters: new URLSearchParams(config.resource.map((r) => ['resource', r])), DPoP: dpop?.handle! });
   // state, nonce and verifier are all 32 random bytes, base64url (oauth4webapi's generators are one function).
@@ -115,7 +117,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
    */
   const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, base?: Tokens, dpop?: DPoPSession, jwks?: Promise<oauth.ExportedJWKSCache | undefined>): Promise<Tokens> => {
     const { access_token: at, id_token: idToken } = r;
-    must(r.token_type === (useDPoP ? 'dpop' : 'bearer'), 'bad token_type');
+    must(r.token_type === tokenType.toLowerCase(), 'bad token_type');
     must(at.length < 16384 && B64TOKEN.test(at), 'bad access_token');
     const claims = oauth.getValidatedIdTokenClaims(r);
     if (claims) {
@@ -125,7 +127,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       must([claims.aud].flat().every((aud) => aud === clientId) && (claims.azp ?? clientId) === clientId, 'bad ID token aud or azp');
       const alg = String((JSON.parse(b64u(idToken!.split('.')[0]!)) as { alg?: unknown }).alg);
       must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
-      await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks?.catch(() => undefined)) ?? {} });
+      await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks) ?? {} });
       must(/^[\x21-\x7e]{1,255}$/.test(claims.sub), 'bad ID token sub');
       must(claims.iat < Date.now() / 1000 + clockTolerance, 'bad ID token iat');
       // OIDC Core §3.1.3.8 (MAY, checked here): at_hash is the left half of the access token's hash.
@@ -148,7 +150,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       sessionId: base?.sessionId ?? random(),
       rotation: base ? base.rotation + 1 : 0,
       accessToken: at,
-      tokenType: useDPoP ? 'DPoP' : 'Bearer',
+      tokenType,
       issuedAt,
       // Lifetime clamped to [5 s, 24 h].
       expiresAt: issuedAt + Math.min(Math.max(r.expires_in ?? 300, 5), 86_400) * 1000,
@@ -233,11 +235,11 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
     async exchangeCode(as, tx, params, base, dpop) {
       const callback = await call(async () => oauth.validateAuthResponse(as, client, params, tx.state));
       // The JWKS is fetched in parallel with the token request, in oauth4webapi's cache format. Only
-      // a 200 is kept; oauth4webapi ignores a cache that is not JWKS-shaped and then fetches itself.
-      const jwks = http[oauth.customFetch](String(as.jwks_uri), { redirect: 'manual', headers: { accept: 'application/json' } }).then(async (res) =>
-        res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(Date.now() / 1000) } : undefined,
-      );
-      jwks.catch(() => undefined);
+      // a 200 is kept, and a failed fetch resolves undefined; oauth4webapi ignores a cache that is
+      // missing or not JWKS-shaped, and then fetches itself.
+      const jwks = http[oauth.customFetch](String(as.jwks_uri), { headers: { accept: 'application/json' } })
+        .then(async (res) => (res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(Date.now() / 1000) } : undefined))
+        .catch(() => undefined);
       return call(async () => {
         const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
         const result = await finish(as, res, await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }), base, dpop, jwks);
@@ -262,20 +264,25 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         } catch (err) {
           // A 200 means the provider has rotated the refresh token: refusing its answer ends the
           // session (login_required), as a retry would replay the old one and get the grant revoked.
-          throw res.status === 200 ? authError('login_required', 'renewal refused', { cause: toAuthError(err).message }) : err;
+          throw res.status === 200 ? new AuthError('login_required', 'renewal refused', { cause: toAuthError(err).message }) : err;
         }
       }, dpop),
 
-    // RFC 7009 §2.1. Best effort: the one caller ignores the outcome, so the answer is not read.
-    revoke: async (as, token, hint) =>
-      void (as.revocation_endpoint &&
-        (await call(() =>
-          http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
+    // RFC 7009 §2.1: revoking the refresh token also invalidates its access tokens, and servers
+    // that issue JWT access tokens refuse to revoke those. Best effort: failures are ignored and
+    // the answer is not read.
+    revoke: async (as, { refreshToken: rt, accessToken }) => {
+      try {
+        if (as.revocation_endpoint) {
+          await http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
             method: 'POST',
-            redirect: 'manual',
-            body: new URLSearchParams({ client_id: clientId, token, token_type_hint: hint }),
-          }),
-        ))),
+            body: new URLSearchParams({ client_id: clientId, token: rt ?? accessToken, token_type_hint: rt ? 'refresh_token' : 'access_token' }),
+          });
+        }
+      } catch {
+        // nothing to do: the session is over here either way
+      }
+    },
 
     endSessionUrl(as, idToken) {
       if (!as.end_session_endpoint) return undefined;

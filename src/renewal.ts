@@ -11,10 +11,10 @@ import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import type { Emitter } from './emitter.js';
-import { authError, must, toAuthError, type AuthError } from './errors.js';
+import { AuthError, must, toAuthError } from './errors.js';
 import type { Metadata, Protocol } from './protocol.js';
 import { createRefresher } from './refresh.js';
-import { createScheduler } from './scheduler.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
 import type { Session, Tokens } from './session.js';
 import { silentAuthorize } from './silent-auth.js';
 import type { Transaction } from './transaction.js';
@@ -59,16 +59,12 @@ export interface RenewalOptions {
 }
 
 /** The handle returned by {@link createRenewal}. */
-export interface Renewal {
+export interface Renewal extends Scheduler {
   getAccessToken(force: boolean): Promise<string>;
   /** Silent authorization in a hidden iframe; renews `base` or starts a new session. */
   silent(base?: Tokens): Promise<void>;
-  start(): void;
-  stop(): void;
   /** Resolves once no renewal runs in this tab, and the tabs queued behind the last one have caught up. */
   settled(): Promise<void>;
-  /** The session changed (installed, adopted, cleared). */
-  changed(): void;
 }
 
 /**
@@ -87,7 +83,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
   const jitter = Math.random();
   const dueAt = () => renewAt(session.get(), config.refreshLeeway * 1000, jitter);
   const needsRefresh = () => now() >= (dueAt() ?? Infinity);
-  const noSession = (error?: string) => authError('login_required', 'no session', { error });
+  const noSession = (error?: string) => new AuthError('login_required', 'no session', { error });
 
   const silent = async (base?: Tokens): Promise<void> => {
     const signal = o.signal();
@@ -112,7 +108,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
         // A response that lands after logout or after another tab's tokens were adopted is stale;
         // after logout its refresh token belongs to nobody, and is revoked (best effort).
         if (session.version() === version) await o.install(next);
-        else if (!session.get() && next.refreshToken !== tokens.refreshToken) void protocol.revoke(as, next.refreshToken!, 'refresh_token').catch(() => undefined);
+        else if (!session.get() && next.refreshToken !== tokens.refreshToken) void protocol.revoke(as, next);
       } else if (config.silentAuthorization) await silent(tokens);
       else must(now() < tokens.expiresAt, 'no refresh token', 'login_required');
     } catch (err) {
@@ -160,9 +156,8 @@ export function createRenewal(o: RenewalOptions): Renewal {
       return t.accessToken;
     },
     silent,
-    start: scheduler.start,
-    stop: scheduler.stop,
+    // start, stop, and reschedule when the session changed (installed, adopted, cleared)
+    ...scheduler,
     settled: refresher.settled,
-    changed: scheduler.reschedule,
   };
 }

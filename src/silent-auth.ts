@@ -8,7 +8,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2 (postMessage origin checks)
  * @module
  */
-import { authError, must } from './errors.js';
+import { AuthError, must } from './errors.js';
 import { clampDelay } from './clock.js';
 import { parseUrl } from './url.js';
 
@@ -60,7 +60,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
-      else reject(authError('timeout', 'silent auth timed out'));
+      else reject(new AuthError('timeout', 'silent auth timed out'));
     };
     const onMessage = ({ origin, source, data }: MessageEvent) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker

@@ -93,7 +93,7 @@ export function spendTransaction(store: Store, state: string, now: number): void
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2 (a reused code revokes its tokens)
  * @example
  * ```ts
- * must(await claimTransaction(navigator.locks, tx, Date.now()), 'callback already used in another tab', 'invalid_state');
+ * must(await claimTransaction(navigator.locks, tx, Date.now()), 'callback used in another tab', 'invalid_state');
  * ```
  */
 export function claimTransaction(locks: Pick<LockManager, 'request'> | undefined, tx: Transaction, now: number): Promise<boolean> {

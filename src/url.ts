@@ -25,19 +25,19 @@ export function parseUrl(value: unknown, base?: string): URL | undefined {
 
 /**
  * Checks a URL the SDK will call, navigate to, or send tokens to: absolute, no credentials,
- * `https:`; `http:` only where `http` allows it (`'loopback'`: on a loopback host). Anything
+ * `https:`; `http:` only on a loopback host, and only when `loopback` allows it. Anything
  * else (`javascript:`, `data:`, `blob:`, plain http elsewhere) is refused with `code`, naming `name`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.6
  * @example
  * ```ts
- * checkUrl(as.token_endpoint, 'token_endpoint', allowHttp && 'loopback'); // invalid_response
+ * checkUrl(as.token_endpoint, 'token_endpoint', allowHttp); // invalid_response
  * ```
  */
-export function checkUrl(value: unknown, name: string, http: boolean | 'loopback', code?: AuthErrorCode): URL {
+export function checkUrl(value: unknown, name: string, loopback: boolean, code?: AuthErrorCode): URL {
   const url = parseUrl(value);
   must(
-    url && (url.protocol === 'https:' || (url.protocol === 'http:' && (http === 'loopback' ? isLoopback(url) : http))) && !url.username && !url.password,
+    url && (url.protocol === 'https:' || (url.protocol === 'http:' && loopback && isLoopback(url))) && !url.username && !url.password,
     `bad URL: ${name}`,
     code,
   );
