@@ -38,6 +38,7 @@ export interface Config {
   readonly scope: string;
   readonly apiOrigins: readonly string[];
   readonly resource: readonly string[];
+  readonly extraParams: Readonly<Record<string, string>>;
   /**
    * Tabs share a session (channel and locks) only with tabs of the same issuer, client and
    * token settings: a DPoP tab never takes a Bearer session, nor a tab for other resources or scopes.
@@ -88,6 +89,12 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   // RFC 8707 §2: absolute URIs without a fragment.
   for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs');
   check(o.fetch === undefined || typeof o.fetch === 'function', 'fetch', 'a function');
+  const extraParams = { ...o.extraParams };
+  check(
+    (o.extraParams === undefined || Object.prototype.toString.call(o.extraParams) === '[object Object]') && Object.values(extraParams).every((v) => typeof v === 'string'),
+    'extraParams',
+    'an object of strings',
+  );
   const scopes = [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])];
   return Object.freeze({
     ...o,
@@ -104,6 +111,8 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
       return u.origin;
     }),
     resource,
-    tabKey: [o.issuer, o.clientId, o.dpop ? 'DPoP' : 'Bearer', [...scopes].sort().join(' '), resource.join(' ')].join('|'),
+    extraParams,
+    // extraParams too: an Auth0 `audience` decides which API a token is for, as `resource` does.
+    tabKey: [o.issuer, o.clientId, o.dpop ? 'DPoP' : 'Bearer', [...scopes].sort().join(' '), resource.join(' '), JSON.stringify(Object.entries(extraParams).sort())].join('|'),
   });
 }

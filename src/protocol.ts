@@ -205,7 +205,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
     authorizationUrl: (as, { tx, prompt, ...p }) =>
       call(async () => {
         const params = grant().additionalParameters;
-        for (const [k, v] of Object.entries(p.extraParams ?? {})) if (!RESERVED.test(k)) params.set(k, v);
+        for (const [k, v] of Object.entries({ ...config.extraParams, ...p.extraParams })) if (!RESERVED.test(k)) params.set(k, v);
         const own = {
           client_id: clientId,
           response_type: 'code',

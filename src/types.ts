@@ -34,6 +34,12 @@ export interface AuthClientOptions {
   apiOrigins?: readonly string[];
   /** RFC 8707 resource indicator(s), sent on authorization and token requests. */
   resource?: string | readonly string[];
+  /**
+   * Extra parameters for every authorization request: login, silent authorization and the
+   * restore redirect (e.g. Auth0's `audience`). `login({ extraParams })` adds to them for one
+   * login. Protocol parameters, `acr_values` and `max_age` cannot be set.
+   */
+  extraParams?: Readonly<Record<string, string>>;
   /** Seconds before expiry at which the access token is renewed. Default 60. */
   refreshLeeway?: number;
   /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 60 (OIDC Core §3.1.3.7 asks for a small tolerance). */

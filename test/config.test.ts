@@ -57,6 +57,10 @@ describe('options', () => {
     ['dpop', { dpop: 'yes' }],
     ['fetch', { fetch: 'fetch' }],
     ['scope', { scope: '' }],
+    ['extraParams', { extraParams: 'audience=x' }],
+    ['extraParams', { extraParams: ['x'] }],
+    ['extraParams', { extraParams: null }],
+    ['extraParams', { extraParams: { audience: 42 } }],
   ];
   for (const [option, patch] of bad) {
     it(`refuses a bad ${option}: ${JSON.stringify(patch)}`, () => {

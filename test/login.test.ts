@@ -79,6 +79,18 @@ describe('login and callback', () => {
     expect(p.getAll('code_challenge_method')).toEqual(['S256']);
   });
 
+  it("sends the client's extraParams with every login; a login's own add to them and win", async () => {
+    const nav = captureNavigation();
+    const auth = client({ extraParams: { audience: 'https://api.example.com', ui_locales: 'en', state: 'evil', max_age: '1' } });
+    await auth.login();
+    const p = new URL(nav.last() ?? '').searchParams;
+    expect([p.get('audience'), p.get('ui_locales'), p.get('max_age')]).toEqual(['https://api.example.com', 'en', null]);
+    expect(p.get('state')).not.toBe('evil');
+    await auth.login({ extraParams: { ui_locales: 'de', organization: 'org_1' } });
+    const q = new URL(nav.last() ?? '').searchParams;
+    expect([q.get('audience'), q.get('ui_locales'), q.get('organization')]).toEqual(['https://api.example.com', 'de', 'org_1']);
+  });
+
   it('uses PAR when the server advertises it: only client_id and request_uri in the browser', async () => {
     server.metadata.pushed_authorization_request_endpoint = `${server.issuer}/par`;
     const nav = captureNavigation();

@@ -191,6 +191,17 @@ describe('silent renewal through the client (OIDC Core §12.2 by analogy, SECURI
     return { auth, events, renew };
   }
 
+  it("sends the client's extraParams (an Auth0 audience) with silent authorization too", async () => {
+    flow.server.tokenHook = (b) => ({ ...b, refresh_token: undefined });
+    const auth = await flow.signedIn({ silentAuthorization: true, extraParams: { audience: 'https://api.example.com' } });
+    stubFrameWindow();
+    const renewed = auth.getAccessToken({ forceRefresh: true }).catch(() => undefined);
+    await vi.waitFor(() => expect(iframes()[0]?.getAttribute('src')).toBeTruthy());
+    expect(new URL(iframes()[0]?.getAttribute('src') ?? '').searchParams.get('audience')).toBe('https://api.example.com');
+    auth.destroy();
+    await renewed;
+  });
+
   it('renews the same user: a new nonce and auth_time are expected', async () => {
     const { auth, events, renew } = await silentSession();
     flow.server.idTokenHook = (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) + 5 });

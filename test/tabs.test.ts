@@ -268,7 +268,7 @@ describe('tabs of one origin', () => {
     });
   }
 
-  it('a tab with other token settings keeps its own session: DPoP never takes a Bearer one, resource B never gets A’s token', async () => {
+  it('a tab with other token settings keeps its own session: DPoP never takes a Bearer one, resource or audience B never gets A’s token', async () => {
     const bearer = await flow.signedIn({ ...shared, resource: 'https://api-a.example.com' });
     const seen: string[] = [];
     const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -276,8 +276,9 @@ describe('tabs of one origin', () => {
       if (req.url.startsWith('https://api-')) return seen.push(req.headers.get('authorization') ?? ''), new Response('ok');
       return flow.server.fetch(input, init);
     }) as typeof globalThis.fetch;
-    for (const other of [{ dpop: true }, { resource: 'https://api-b.example.com' }]) {
-      const tab = flow.client({ ...shared, ...other, apiOrigins: ['https://api-a.example.com', 'https://api-b.example.com'], fetch });
+    for (const other of [{ dpop: true }, { resource: 'https://api-b.example.com' }, { extraParams: { audience: 'https://api-b.example.com' } }]) {
+      // the bearer tab's settings, but for the one that differs
+      const tab = flow.client({ ...shared, resource: 'https://api-a.example.com', ...other, apiOrigins: ['https://api-a.example.com', 'https://api-b.example.com'], fetch });
       await expect(tab.init()).resolves.toEqual({ authenticated: false });
       await expectCode(tab.fetch('https://api-b.example.com/me'), 'login_required');
       await expectCode(tab.getAccessToken({ forceRefresh: true }), 'login_required');
