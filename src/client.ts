@@ -171,8 +171,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const flow = createLoginFlow({ config, protocol, win, storage, complete });
 
-  /** Scheduled renewal runs from init() on, unless the client was destroyed meanwhile. */
-  const start = () => destroyed || renewal.start();
+  /** Scheduled renewal runs from init() on, in a browser, unless the client was destroyed meanwhile. */
+  const start = () => destroyed || !win || renewal.start();
 
   /**
    * Restores a session without user interaction; never rejects. Nothing is installed once
@@ -255,7 +255,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       } catch {
         // storage blocked: nothing to clear
       }
-      const as = await protocol.discover().catch(() => undefined);
+      // Without a session or a window (a server render) there is nothing to revoke or redirect.
+      const as = tokens || win ? await protocol.discover().catch(() => undefined) : undefined;
       if (as && tokens) await protocol.revoke(as, tokens);
       const url = as && !o?.localOnly ? protocol.endSessionUrl(as, tokens?.idToken) : undefined;
       if (url && win) win.location.assign(url.href);

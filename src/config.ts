@@ -79,10 +79,11 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
   const href = (name: 'redirectUri' | 'silentRedirectUri') => url(o[name], name).href;
   const redirectUri = href('redirectUri');
-  // RFC 9700 §4.11.1 (SECURITY.md P-06): logout lands on this app; it never forwards the user
-  // elsewhere. Without a page (SSR), the redirect URI's origin stands for the page's.
+  // RFC 9700 §4.11.1 (SECURITY.md P-06): logout lands on this app, never forwards the user
+  // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
+  // a server render, or an opaque origin, has only the latter).
   const postLogout = o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri');
-  check(!postLogout || postLogout.origin === (pageOrigin ?? new URL(redirectUri).origin), 'postLogoutRedirectUri', 'same-origin');
+  check(!postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin), 'postLogoutRedirectUri', 'same-origin');
   const apiOrigins: unknown = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
   check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
   const resource = [o.resource ?? []].flat();
@@ -113,6 +114,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     resource,
     extraParams,
     // extraParams too: an Auth0 `audience` decides which API a token is for, as `resource` does.
-    tabKey: [o.issuer, o.clientId, o.dpop ? 'DPoP' : 'Bearer', [...scopes].sort().join(' '), resource.join(' '), JSON.stringify(Object.entries(extraParams).sort())].join('|'),
+    // JSON, so no value can pass for two fields (a client id with a `|` in it, say).
+    tabKey: JSON.stringify([o.issuer, o.clientId, o.dpop ? 'DPoP' : 'Bearer', [...scopes].sort(), resource, Object.entries(extraParams).sort()]),
   });
 }

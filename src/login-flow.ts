@@ -40,6 +40,9 @@ export interface LoginFlow {
   land(signal: AbortSignal): Promise<InitResult> | 'posted' | 'foreign' | 'none';
 }
 
+/** This window's address once it handed a silent-authorization answer up (module state: one per page). */
+let handedUp: string | undefined;
+
 /**
  * Creates the login round trip for one client.
  * @example
@@ -97,10 +100,12 @@ export function createLoginFlow({ config, protocol, win, storage, complete }: Lo
       const tx = state ? findTransaction(storage, state, now()) : undefined;
       const at = (uri: string) => isRedirectTarget(href, uri);
       // On the silent redirect page in an iframe (postSilentResponse checks it is one): hand the
-      // answer up, then take it out of the frame's address bar. A framed app's own login (its
-      // transaction is here) is a callback like any other.
-      if (!tx && at(silentRedirectUri) && postSilentResponse(win)) {
+      // answer up, then take it out of the frame's address bar. Another client on that page finds
+      // it handed up, and starts nothing there either. A framed app's own login (its transaction
+      // is here) is a callback like any other.
+      if ((href === handedUp && win!.parent !== win) || (!tx && at(silentRedirectUri) && postSilentResponse(win))) {
         cleanAddressBar(win!);
+        handedUp = win!.location.href;
         return 'posted';
       }
       // A callback: code or error, and state (API.md). One for another client on this page
@@ -108,8 +113,9 @@ export function createLoginFlow({ config, protocol, win, storage, complete }: Lo
       if (tx && (tx.issuer !== issuer || tx.clientId !== clientId)) return 'foreign';
       if (state && (params.has('code') || params.has('error')) && at(redirectUri)) return callback(params, state, tx, signal);
       // An answer in the fragment is never used (login asks for response_mode=query), but the
-      // tokens or code a misbehaving provider put there leave the address bar and history.
-      if (at(redirectUri) && /(^|&)(code|access_token|id_token)=/.test(url.hash.slice(1))) cleanAddressBar(win!);
+      // tokens or code a misbehaving provider put there leave the address bar and history. Only a
+      // fragment made of parameters is one: a hash route (`#/verify?user=bob&code=1`) is the app's.
+      if (at(redirectUri) && /^([^/&=?#!]+=[^&]*&)*(code|access_token|id_token)=/.test(url.hash.slice(1))) cleanAddressBar(win!);
       return 'none';
     },
   };

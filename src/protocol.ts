@@ -56,8 +56,11 @@ export interface Protocol {
 const ID_TOKEN_ALG = /^(RS|PS|ES)(256|384|512)$|^Ed(DSA|25519)$/;
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[\w\-.~+/]+=*$/;
-/** Request parameters the SDK sets or checks afterwards (acr_values, max_age: use acrValues, maxAge); `extraParams` cannot set them. */
-const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/;
+/**
+ * Request parameters the SDK sets or checks afterwards (acr_values, max_age: use acrValues,
+ * maxAge); `extraParams` cannot set them, in any case (some servers read names case-insensitively).
+ */
+const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
 /** Decodes base64url to a binary string (atob throws on anything that is not base64). */
 const b64u = (text: string) => atob(text.replace(/-/g, '+').replace(/_/g, '/'));
 /** Endpoints every server must have, then optional ones (checked when present). */

@@ -78,10 +78,23 @@ describe('options', () => {
     expect(resolveConfig({ ...base, postLogoutRedirectUri: 'http://[::1]:8080/bye' }, 'http://[::1]:8080').postLogoutRedirectUri).toBe('http://[::1]:8080/bye');
   });
 
-  it("takes the redirect URI's origin for the page's where there is no page (SSR)", () => {
-    const ssr = { ...base, redirectUri: 'https://app.example.com/cb' };
-    expect(resolveConfig({ ...ssr, postLogoutRedirectUri: 'https://app.example.com/bye' }, undefined).postLogoutRedirectUri).toBe('https://app.example.com/bye');
-    expect(() => resolveConfig({ ...ssr, postLogoutRedirectUri: 'https://www.example.com/' }, undefined)).toThrow(/postLogoutRedirectUri/);
+  it("accepts a postLogoutRedirectUri on the page's origin or the redirect URI's (SSR and opaque origins: the latter)", () => {
+    const www = { ...base, redirectUri: 'https://www.example.com/cb', apiOrigins: [] }; // an opaque origin has no default apiOrigins
+    // one app under two host names: the page is app.example.com, its URLs name www.example.com
+    for (const page of ['https://app.example.com', undefined, 'null']) {
+      expect(resolveConfig({ ...www, postLogoutRedirectUri: 'https://www.example.com/bye' }, page).postLogoutRedirectUri).toBe('https://www.example.com/bye');
+    }
+    expect(resolveConfig({ ...www, postLogoutRedirectUri: 'https://app.example.com/bye' }, 'https://app.example.com').postLogoutRedirectUri).toBe('https://app.example.com/bye');
+    expect(() => resolveConfig({ ...www, postLogoutRedirectUri: 'https://app.example.com/bye' }, undefined)).toThrow(/postLogoutRedirectUri/);
+    expect(() => resolveConfig({ ...www, postLogoutRedirectUri: 'https://evil.example/' }, 'https://app.example.com')).toThrow(/postLogoutRedirectUri/);
+  });
+
+  it('gives tabs with different settings different tab keys, even when values contain the old separator', () => {
+    const key = (o: Partial<AuthClientOptions>) => resolveConfig({ ...base, ...o }, 'https://app.example.com').tabKey;
+    // a client id "spa|DPoP" in Bearer mode vs "spa" in DPoP mode with a scope "Bearer|a"
+    expect(key({ clientId: 'spa|DPoP', scope: 'a' })).not.toBe(key({ clientId: 'spa', dpop: true, scope: 'Bearer|a' }));
+    expect(key({ extraParams: { audience: 'x' } })).not.toBe(key({}));
+    expect(key({ extraParams: { a: '1', b: '2' } })).toBe(key({ extraParams: { b: '2', a: '1' } }));
   });
 
   it('does not mutate the caller options', () => {

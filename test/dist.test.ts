@@ -17,13 +17,13 @@ import { describe, expect, it } from 'vitest';
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
- * errors) about 8 KB. This budget is the size reached (16,986 bytes: since 16,130, the fixes of four
- * adversarial reviews added 808, splitting client.ts 103, the client-wide `extraParams` 84,
- * and a trim took 139 back), rounded up; it goes up
+ * errors) about 8 KB. This budget is the size reached (17,031 bytes: since 16,130, the fixes of five
+ * reviews added 853, splitting client.ts 103, the client-wide `extraParams` 84, and a trim
+ * took 139 back), rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 17_000;
+const IIFE_BUDGET = 17_050;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);
@@ -69,18 +69,29 @@ describe.runIf(existsSync(iifePath))('dist', () => {
     }
   }, 30_000);
 
-  it('a client made during server rendering stays inert: init() sends no request, login() refuses', async () => {
+  it('a client made during server rendering stays inert: no request, no listener, login() refuses', async () => {
     const { createAuthClient } = (await import(/* @vite-ignore */ esmPath.href)) as typeof import('../src/index.js');
-    const requests: string[] = [];
-    const auth = createAuthClient({
-      issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb',
-      fetch: async (input) => (requests.push(String(input)), new Response('{}', { status: 500 })),
-    });
-    await expect(auth.init()).resolves.toEqual({ authenticated: false });
-    await expect(auth.getAccessToken()).rejects.toMatchObject({ code: 'login_required' });
-    await expect(auth.login()).rejects.toMatchObject({ code: 'invalid_config' });
-    auth.destroy();
-    expect(requests).toEqual([]);
+    // a server runtime whose global is an event target (Deno, Bun, workers)
+    const g = globalThis as { addEventListener?: unknown };
+    const added: unknown[] = [];
+    g.addEventListener = (...args: unknown[]) => added.push(args);
+    try {
+      const requests: string[] = [];
+      const auth = createAuthClient({
+        issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb',
+        fetch: async (input) => (requests.push(String(input)), new Response('{}', { status: 500 })),
+      });
+      await expect(auth.init()).resolves.toEqual({ authenticated: false });
+      await expect(auth.getAccessToken()).rejects.toMatchObject({ code: 'login_required' });
+      await expect(auth.login()).rejects.toMatchObject({ code: 'invalid_config' });
+      await expect(auth.logout()).resolves.toBeUndefined();
+      // a renderer makes a client per request and seldom destroys it: nothing may stay behind
+      expect(added).toEqual([]);
+      expect(requests).toEqual([]);
+      auth.destroy();
+    } finally {
+      delete g.addEventListener;
+    }
   });
 
   it('package.json declares ESM, types, no side effects and oauth4webapi as the only dependency', () => {

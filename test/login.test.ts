@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthClientOptions } from '../src/index.js';
 import { APP, captureNavigation, landOn, persistedState, resetPage, transactionKeys } from './helpers/browser.js';
-import type { FakeServer } from './helpers/fake-server.js';
+import { createFakeServer, type FakeServer } from './helpers/fake-server.js';
 import { expectCode, useFlow } from './helpers/flow.js';
 
 const flow = useFlow();
@@ -81,10 +81,12 @@ describe('login and callback', () => {
 
   it("sends the client's extraParams with every login; a login's own add to them and win", async () => {
     const nav = captureNavigation();
-    const auth = client({ extraParams: { audience: 'https://api.example.com', ui_locales: 'en', state: 'evil', max_age: '1' } });
+    const auth = client({ extraParams: { audience: 'https://api.example.com', ui_locales: 'en', state: 'evil', max_age: '1', Redirect_Uri: 'https://evil.example/', MAX_AGE: '1' } });
     await auth.login();
     const p = new URL(nav.last() ?? '').searchParams;
     expect([p.get('audience'), p.get('ui_locales'), p.get('max_age')]).toEqual(['https://api.example.com', 'en', null]);
+    // nor in another case: some servers read parameter names case-insensitively
+    expect([p.get('Redirect_Uri'), p.get('MAX_AGE')]).toEqual([null, null]);
     expect(p.get('state')).not.toBe('evil');
     await auth.login({ extraParams: { ui_locales: 'de', organization: 'org_1' } });
     const q = new URL(nav.last() ?? '').searchParams;
@@ -208,6 +210,19 @@ describe('login and callback', () => {
       expect(server.tokenRequests()).toHaveLength(0);
     });
 
+    it('with two clients on that page: the second finds the answer handed up and starts nothing there', async () => {
+      const other = await createFakeServer({ issuer: 'https://other-id.example.com', clientId: 'spa-2' });
+      landOn(`${APP}/callback?code=c1&state=s1&iss=${encodeURIComponent(server.issuer)}`);
+      await expect(client().init()).resolves.toEqual({ authenticated: false });
+      // had it restored, B would ask its provider and wait out a silent iframe (1 s here)
+      const b = client({ issuer: other.issuer, clientId: other.clientId, fetch: other.fetch, silentAuthorization: true, silentTimeout: 1 });
+      await expect(b.init()).resolves.toEqual({ authenticated: false });
+      expect(other.requests).toHaveLength(0);
+      expect(document.querySelector('iframe')).toBeNull();
+      expect(parent.postMessage).toHaveBeenCalledTimes(1);
+      expect(window.location.href).toBe(`${APP}/callback`);
+    });
+
     it('on any other page: posts nothing, and leaves the page its own ?code=&state=', async () => {
       landOn(`${APP}/shop?code=SUMMER24&state=CA`);
       await client({ silentRedirectUri: `${APP}/silent` }).init();
@@ -326,10 +341,12 @@ describe('callback validation', () => {
     expect(window.location.href).toBe(`${APP}/callback`);
   });
 
-  it('leaves an app fragment (a hash route) on the redirect URI alone', async () => {
-    landOn(`${APP}/callback#/orders?code=SUMMER24`);
-    await expect(client().init()).resolves.toEqual({ authenticated: false });
-    expect(window.location.hash).toBe('#/orders?code=SUMMER24');
+  it('leaves an app fragment (a hash route) on the redirect URI alone, whatever its own query holds', async () => {
+    for (const route of ['#/orders?code=SUMMER24', '#/verify-email?user=bob&code=123456', '#/documents/42?view=read&access_token=share-7', '#!/a?b=1&id_token=x']) {
+      landOn(`${APP}/callback${route}`);
+      await expect(client().init()).resolves.toEqual({ authenticated: false });
+      expect(window.location.hash).toBe(route);
+    }
   });
 
   it('ignores an error response whose state is unknown', async () => {
