@@ -60,6 +60,22 @@ function expectNoProblems(allowConsole) {
 }
 
 
+test('a provider that refuses to be framed costs init() a moment, not the whole silentTimeout', async () => {
+  session = await openContext(browser, { appOrigin: appOrigin() });
+  // the provider answers prompt=none with a page it forbids framing, instead of redirecting back
+  await session.context.route(
+    (url) => url.searchParams.get('prompt') === 'none',
+    (route) => route.fulfill({ status: 200, contentType: 'text/html', headers: { 'x-frame-options': 'DENY' }, body: '<p>Sign in</p>' }),
+  );
+  const page = await session.newPage();
+  await page.goto(appOrigin() + '/');
+  // The demo keeps the default silentTimeout of 10 s; the refused frame is given up after the
+  // SDK's 2 s grace, so init() settles well before the timeout would have.
+  await page.locator('body:not([data-state="loading"])').waitFor({ timeout: 8_000 });
+  expect(await page.getAttribute('#status', 'data-state')).toBe('signed-out');
+  expect(await page.locator('iframe').count()).toBe(0);
+});
+
 const tokenRequests = (grantType) => stack.provider.requests.filter((r) => r.route === 'token' && (!grantType || r.grantType === grantType));
 
 describe.each(PAGES)('%s', (_name, path) => {

@@ -12,6 +12,9 @@ import { AuthError, must } from './errors.js';
 import { clampDelay } from './clock.js';
 import { parseUrl } from './url.js';
 
+/** How long a provider page left in the silent iframe may take to redirect back by script. */
+export const GRACE_MS = 2000;
+
 /** The `type` of the message the silent redirect page posts to its parent. */
 export const SILENT_MESSAGE = 'spa-auth:silent';
 
@@ -56,6 +59,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
     /** Cleans up, then resolves `params`, or rejects with a timeout without them. */
     const finish = (params?: URLSearchParams) => {
       clearTimeout(timer);
+      clearTimeout(grace);
       o.signal?.removeEventListener('abort', abort);
       win.removeEventListener('message', onMessage);
       iframe.remove();
@@ -69,6 +73,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
       }
     };
     const timer = setTimeout(finish, clampDelay(o.timeoutMs));
+    let grace: ReturnType<typeof setTimeout> | undefined;
     const abort = () => finish();
     o.signal?.addEventListener('abort', abort);
     if (o.signal?.aborted) return finish();
@@ -78,6 +83,17 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
     iframe.hidden = true;
     iframe.style.cssText = 'display:none!important';
     iframe.referrerPolicy = 'no-referrer'; // the provider learns nothing of the page's path
+    // A load that leaves the frame on another origin: the provider showed a page instead of
+    // redirecting back (framing refused by X-Frame-Options or frame-ancestors, or a page that
+    // needs the user). Such a page gets GRACE_MS to redirect by script, not the whole timeout.
+    iframe.onload = () => {
+      try {
+        void iframe.contentWindow?.location.href;
+      } catch {
+        clearTimeout(grace);
+        grace = setTimeout(finish, GRACE_MS);
+      }
+    };
     iframe.src = o.url; // absolute: checked above
     (win.document.body ?? win.document.documentElement).appendChild(iframe);
   });

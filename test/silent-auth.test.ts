@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { postSilentResponse, silentAuthorize, SILENT_MESSAGE } from '../src/silent-auth.js';
+import { GRACE_MS, postSilentResponse, silentAuthorize, SILENT_MESSAGE } from '../src/silent-auth.js';
 import { isAuthError } from '../src/errors.js';
 import { APP } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
@@ -114,6 +114,32 @@ describe('silentAuthorize', () => {
     const err = await caught;
     expect(isAuthError(err) && err.code).toBe('timeout');
     expect(iframes()).toHaveLength(0);
+  });
+
+  it('gives up GRACE_MS after the frame loads a provider page that stays (framing refused), not after the whole timeout', async () => {
+    const frame = stubFrameWindow();
+    // a frame left on the provider's origin: reading its location throws, as across origins
+    Object.defineProperty(frame, 'location', { get: () => { throw new DOMException('cross-origin', 'SecurityError'); } });
+    const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 60_000 });
+    const caught = p.catch((e: unknown) => e);
+    iframes()[0]?.dispatchEvent(new Event('load'));
+    await vi.advanceTimersByTimeAsync(GRACE_MS - 1);
+    expect(await state(p)).toBe('pending'); // a page that redirects by script still has its moment
+    await vi.advanceTimersByTimeAsync(1);
+    const err = await caught;
+    expect(isAuthError(err) && err.code).toBe('timeout');
+    expect(iframes()).toHaveLength(0);
+  });
+
+  it('waits for the answer when the frame loads this app\'s own page (the redirect came back)', async () => {
+    const frame = stubFrameWindow();
+    Object.defineProperty(frame, 'location', { value: { href: `${ORIGIN}/silent?code=c1&state=s1` } });
+    const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 60_000 });
+    iframes()[0]?.dispatchEvent(new Event('load'));
+    await vi.advanceTimersByTimeAsync(GRACE_MS * 2);
+    expect(await state(p)).toBe('pending');
+    post({ type: SILENT_MESSAGE, search: '?code=c1&state=s1' }, ORIGIN, frame);
+    await expect(p).resolves.toBeInstanceOf(URLSearchParams);
   });
 
   it.each([
