@@ -43,7 +43,7 @@ describe('discovery', () => {
   it('falls back to RFC 8414 when there is no OpenID configuration', async () => {
     const server = await createFakeServer({ issuer: 'https://as.example.com/tenant' });
     const metadata = server.metadata;
-    const fetchImpl: typeof fetch = async (input, init) => {
+    const fetchImpl: typeof fetch = async (input) => {
       const url = new URL(String(input instanceof Request ? input.url : input));
       if (url.pathname === '/.well-known/oauth-authorization-server/tenant') return Response.json(metadata);
       return new Response('no', { status: 404 });

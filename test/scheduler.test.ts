@@ -85,7 +85,7 @@ describe('createScheduler', () => {
     ['pageshow', 'win'],
     ['online', 'win'],
     ['visibilitychange', 'doc'],
-  ] as const)('re-checks the wall clock on %s (at the %s) after the tab slept', (type) => {
+  ] as const)('re-checks the wall clock on %s (at the %s) after the tab slept', (type, _target) => {
     const ctx = setup({});
     ctx.s.start();
     sleepFor(120_000);

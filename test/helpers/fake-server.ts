@@ -81,12 +81,12 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
       return new SignJWT(final).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(privateKey);
     },
 
-    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
       const req = new Request(input, init);
       const url = new URL(req.url);
       const form = new URLSearchParams(req.method === 'POST' ? await req.text() : '');
       server.requests.push({ url, method: req.method, headers: req.headers, form });
-      const custom = server.override.get(url.pathname);
+      const custom: (() => Response | Promise<Response>) | undefined = server.override.get(url.pathname);
       if (custom) return custom();
       const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
         new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
@@ -143,7 +143,7 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
       }
     }) as typeof fetch,
 
-    tokenRequests: () => server.requests.filter((r) => r.url.pathname === '/token'),
+    tokenRequests: (): Recorded[] => server.requests.filter((r) => r.url.pathname === '/token'),
   };
   return server;
 }
