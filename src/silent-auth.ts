@@ -86,11 +86,12 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
     // A load that leaves the frame on another origin: the provider showed a page instead of
     // redirecting back (framing refused by X-Frame-Options or frame-ancestors, or a page that
     // needs the user). Such a page gets GRACE_MS to redirect by script, not the whole timeout.
+    // Once a page of ours has loaded, the answer is on its way: the usual timeout applies.
     iframe.onload = () => {
+      clearTimeout(grace);
       try {
         void iframe.contentWindow?.location.href;
       } catch {
-        clearTimeout(grace);
         grace = setTimeout(finish, GRACE_MS);
       }
     };

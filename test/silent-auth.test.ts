@@ -131,11 +131,17 @@ describe('silentAuthorize', () => {
     expect(iframes()).toHaveLength(0);
   });
 
-  it('waits for the answer when the frame loads this app\'s own page (the redirect came back)', async () => {
+  it('waits for the answer once the frame loads this app\'s own page, even after a provider page', async () => {
     const frame = stubFrameWindow();
-    Object.defineProperty(frame, 'location', { value: { href: `${ORIGIN}/silent?code=c1&state=s1` } });
+    let here: string | undefined; // undefined: still on the provider's origin
+    Object.defineProperty(frame, 'location', {
+      get: () => (here ? { href: here } : (() => { throw new DOMException('cross-origin', 'SecurityError'); })()),
+    });
     const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 60_000 });
-    iframes()[0]?.dispatchEvent(new Event('load'));
+    iframes()[0]?.dispatchEvent(new Event('load')); // a provider page that redirects by script
+    await vi.advanceTimersByTimeAsync(GRACE_MS / 2);
+    here = `${ORIGIN}/silent?code=c1&state=s1`;
+    iframes()[0]?.dispatchEvent(new Event('load')); // the redirect came back
     await vi.advanceTimersByTimeAsync(GRACE_MS * 2);
     expect(await state(p)).toBe('pending');
     post({ type: SILENT_MESSAGE, search: '?code=c1&state=s1' }, ORIGIN, frame);
