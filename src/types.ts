@@ -37,7 +37,9 @@ export interface AuthClientOptions {
   /**
    * Extra parameters for every authorization request: login, silent authorization and the
    * restore redirect (e.g. Auth0's `audience`). `login({ extraParams })` adds to them for one
-   * login. Protocol parameters, `acr_values` and `max_age` cannot be set.
+   * login. Protocol parameters, `acr_values` and `max_age` cannot be set, in any letter case.
+   * Tabs share a session only with tabs whose `extraParams` are the same.
+   * @example `extraParams: { audience: 'https://api.example.com' }`
    */
   extraParams?: Readonly<Record<string, string>>;
   /** Seconds before expiry at which the access token is renewed. Default 60. */
