@@ -14,6 +14,7 @@ import { AuthError, must, toAuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
 import { createSession, type Tokens } from './session.js';
+import { createSnapshotStore } from './snapshot.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
 import { metadataCache, sweep, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
@@ -64,6 +65,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
   /** The session as the app sees it: none once destroyed. */
   const current = () => (destroyed ? undefined : session.get());
+  const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: current()?.expiresAt }), events);
 
   /**
    * Installs tokens in this tab. `fresh` marks a new session (`authenticated`) rather than
@@ -240,7 +242,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         const result = await landed;
         start();
         return result;
-      })()),
+      })().finally(store.settled)),
     login: method((o: LoginOptions = {}) => flow.start(o, flows.signal)),
     getAccessToken,
     // fetch() semantics: an AbortError or a network TypeError rejects as it is.
@@ -261,10 +263,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const url = as && !o?.localOnly ? protocol.endSessionUrl(as, tokens?.idToken) : undefined;
       if (url && win) win.location.assign(url.href);
     }),
+    subscribe: store.subscribe,
+    getSnapshot: store.get,
     // After destroy() nothing is heard: a listener added then is never called.
     on: (event, listener) => (destroyed ? () => undefined : events.on(event, listener)),
     destroy() {
       destroyed = true;
+      store.close(); // subscribers see the signed-out snapshot
       flows.abort(); // and every flow started later sees it aborted
       renewal.stop();
       events.clear();

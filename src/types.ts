@@ -110,6 +110,25 @@ export interface User {
   readonly [claim: string]: unknown;
 }
 
+/**
+ * What a UI shows about the session, from {@link AuthClient.getSnapshot}: frozen, and the same
+ * object until one of its fields changes.
+ * @example
+ * ```ts
+ * const { loading, isAuthenticated, user } = auth.getSnapshot();
+ * ```
+ */
+export interface AuthSnapshot {
+  /** Whether this tab holds a session. */
+  readonly isAuthenticated: boolean;
+  /** The validated ID token claims of the session, or `undefined` without one. */
+  readonly user: User | undefined;
+  /** Access-token expiry, epoch milliseconds, or `undefined` without a session. */
+  readonly expiresAt: number | undefined;
+  /** True until `init()` settles (resolves or rejects): show neither "signed in" nor "signed out" yet. */
+  readonly loading: boolean;
+}
+
 /** Events and their payloads; see {@link AuthClient.on}. */
 export interface AuthEvents {
   /** A session started in this tab (callback, tab handoff, silent authorization). */
@@ -198,6 +217,28 @@ export interface AuthClient {
   logout(options?: LogoutOptions): Promise<void>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends AuthEventName>(event: K, listener: (payload: AuthEvents[K]) => void): () => void;
+  /**
+   * Calls `listener()` after each change of {@link AuthClient.getSnapshot}'s snapshot: a session
+   * started (callback, another tab, silent authorization), renewed, expired or ended (here or in
+   * another tab), `init()` settled, or the client destroyed. Returns the unsubscribe function.
+   * Listeners run before the app's `on()` listeners of the same change; one that throws is
+   * reported and never stops the others. Needs no `this`: pass it on as it is.
+   * @see https://react.dev/reference/react/useSyncExternalStore
+   * @example
+   * ```ts
+   * const user = useSyncExternalStore(auth.subscribe, auth.getSnapshot).user; // React
+   * ```
+   */
+  subscribe(listener: () => void): () => void;
+  /**
+   * The session as a frozen {@link AuthSnapshot}. Repeated calls return the same object until a
+   * field changes, as React's `useSyncExternalStore` requires. Needs no `this`.
+   * @example
+   * ```ts
+   * const unsubscribe = auth.subscribe(() => render(auth.getSnapshot()));
+   * ```
+   */
+  getSnapshot(): AuthSnapshot;
   /** Stops timers and listeners; the client is unusable afterwards. */
   destroy(): void;
   /** Whether this tab holds a session (tokens may still need renewal; see `expiresAt`). */
