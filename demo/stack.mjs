@@ -11,8 +11,9 @@ import { startRecorder } from './recorder.mjs';
  * @param {object} [o.provider] more startProvider options (accessTokenTTL, dpop, requireDpopNonce, requirePar, ...)
  * @param {object} [o.clientOptions] more createAuthClient options for the pages (dpop, refreshLeeway, ...)
  * @param {string} [o.distDir] the SDK build to serve; default env SPA_AUTH_DIST_DIR, else <repo>/dist
+ * @param {string[]} [o.appOrigins] more app origins (e.g. the example apps) the provider and the API accept
  */
-export async function startStack({ ports = {}, provider: providerOptions = {}, clientOptions = {}, distDir = process.env.SPA_AUTH_DIST_DIR } = {}) {
+export async function startStack({ ports = {}, provider: providerOptions = {}, clientOptions = {}, distDir = process.env.SPA_AUTH_DIST_DIR, appOrigins = [] } = {}) {
   const started = [];
   try {
     const pages = await startPages({ port: ports.pages ?? 0, ...(distDir ? { distDir } : {}), clientOptions });
@@ -20,13 +21,13 @@ export async function startStack({ ports = {}, provider: providerOptions = {}, c
     const recorder = await startRecorder({ port: ports.recorder ?? 0 });
     started.push(recorder);
     const apiAudience = providerOptions.apiAudience ?? DEFAULT_API_AUDIENCE;
-    const provider = await startProvider({ port: ports.provider ?? 0, appOrigins: [pages.url], ...providerOptions, apiAudience });
+    const provider = await startProvider({ port: ports.provider ?? 0, appOrigins: [pages.url, ...appOrigins], ...providerOptions, apiAudience });
     started.push(provider);
     const api = await startApi({
       port: ports.api ?? 0,
       issuer: provider.issuer,
       audience: apiAudience,
-      allowedOrigin: pages.url,
+      allowedOrigin: [pages.url, ...appOrigins],
       foreignUrl: recorder.url,
     });
     started.push(api);
