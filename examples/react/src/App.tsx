@@ -3,7 +3,7 @@ import { auth, RequireAuth, useAuth } from './auth';
 
 /** Calls the API through auth.fetch: the token goes to apiOrigins only. */
 function Account() {
-  const [result, setResult] = useState<{ status: number; sub?: string }>();
+  const [result, setResult] = useState<{ status: number; sub?: string | undefined }>();
   const call = async () => {
     const res = await auth.fetch(import.meta.env.VITE_API_URL + '/me');
     setResult({ status: res.status, sub: ((await res.json()) as { sub?: string }).sub });
