@@ -28,5 +28,9 @@ export class AuthService {
 }
 
 /** A route guard: `canActivate: [authGuard]` signs the user in and comes back to the route. */
-export const authGuard: CanActivateFn = async (_route, state) =>
-  (await auth.init()).authenticated || (await auth.login({ returnTo: state.url }), false);
+export const authGuard: CanActivateFn = async (_route, state) => {
+  await auth.init().catch(() => undefined); // a failed callback leaves the user signed out
+  if (auth.isAuthenticated) return true;
+  await auth.login({ returnTo: state.url });
+  return false;
+};
