@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Gzipped bytes the script-tag bundle may weigh. DESIGN.md asks for 12 KB, never above 13.5 KB;
+ * Gzipped bytes the script-tag bundle may weigh. The goal is 12 KB, never above 13.5 KB;
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
