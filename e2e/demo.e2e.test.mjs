@@ -154,6 +154,7 @@ describe('in the browser', () => {
     const firstLine = api.text.split('\n')[0];
     const expected = await page.evaluate((exp) => new Date(exp * 1000).toLocaleTimeString(), api.body.exp);
     expect(firstLine).toContain(`token expires at ${expected} (exp ${api.body.exp}`);
+    expect(await page.locator('#expires-at').textContent()).toMatch(/^ \(at \d{1,2}:\d{2}:\d{2}/);
     for (const path of ['/', '/static.html']) {
       await page.goto(stack.pages.url + path);
       expect(await page.locator('#hint-foreign').textContent()).toMatch(/not in apiOrigins.*"receivedAuthorization": false/s);

@@ -71,6 +71,17 @@
     showError(err);
   }
 
+  /** The access token's expiry as a time of day, right after the seconds left (#lifetime). */
+  function expiresAt() {
+    let el = $('expires-at');
+    if (!el) {
+      el = document.createElement('span');
+      el.id = 'expires-at';
+      $('lifetime').after(el);
+    }
+    return el;
+  }
+
   /** Back to "nothing called yet": after a logout, no tab keeps showing the last answers. */
   function clearResults() {
     for (const id of ['api-result', 'foreign-result']) {
@@ -144,7 +155,8 @@
       $('user').textContent = user ? `${user.sub}${typeof user.name === 'string' ? ` (${user.name})` : ''}` : '—';
       $('user').dataset.sub = user ? user.sub : '';
       const left = auth.expiresAt === undefined ? undefined : Math.max(0, Math.round((auth.expiresAt - Date.now()) / 1000));
-      $('lifetime').textContent = left === undefined ? '—' : `${left} s, at ${clock(auth.expiresAt)}`;
+      $('lifetime').textContent = left === undefined ? '—' : `${left} s`;
+      expiresAt().textContent = left === undefined ? '' : ` (at ${clock(auth.expiresAt)})`;
       $('login').disabled = auth.isAuthenticated;
       for (const id of ['logout', 'refresh', 'call-api', 'call-redirect']) $(id).disabled = !auth.isAuthenticated;
       $('call-foreign').disabled = false;
