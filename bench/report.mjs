@@ -186,12 +186,15 @@ ${renderTables(run)}
   the page's resource timing: the request count comes from the provider), and its
   \`Auth0-Client\` header makes the browser send a CORS preflight once per cache lifetime (the
   warm-up runs absorb it). Its cross-tab refresh lock and iframe restore were not benchmarked.
-- auth0-spa-js and oidc-client-ts have no fetch wrapper, so the fetch-overhead bench is
-  spa-auth's own wrapper against plain \`fetch\`.
+- The fetch-overhead bench is spa-auth's own wrapper against plain \`fetch\`. oidc-client-ts
+  has no fetch wrapper. auth0-spa-js 2 has one, \`createFetcher().fetchWithAuth()\` (it attaches
+  the token to every URL it is given, relative to an optional \`baseUrl\`, and retries only on
+  \`use_dpop_nonce\`); it was not benchmarked, because auth0-spa-js cannot sign in to the demo
+  provider (above) and the app bundle measures it with a hand-made header like oidc-client-ts.
 - oidc-client-ts does not verify ID token signatures (no JWKS request); spa-auth does. Its
   callback fetches discovery first because it keeps no metadata from the login page.
 - Before its token request, spa-auth's callback takes a Web Lock named after the login's
-  \`state\`, so a duplicated tab cannot replay the callback (SECURITY.md P-08). A page's first
+  \`state\`, so a duplicated tab cannot replay the callback ([security model](security.md), P-08). A page's first
   Web Lock request is a round trip to the browser process: on this loaded machine it was granted
   after 5 to 14 ms, about as long as a loopback token request, and paired runs with and without
   the lock differed by 4 to 14 ms. On a real network the token request dominates.

@@ -79,7 +79,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
   const href = (name: 'redirectUri' | 'silentRedirectUri') => url(o[name], name).href;
   const redirectUri = href('redirectUri');
-  // RFC 9700 §4.11.1 (SECURITY.md P-06): logout lands on this app, never forwards the user
+  // RFC 9700 §4.11.1 (docs/security.md P-06): logout lands on this app, never forwards the user
   // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
   // a server render, or an opaque origin, has only the latter).
   const postLogout = o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri');

@@ -108,7 +108,7 @@ export function createLoginFlow({ config, protocol, win, storage, complete }: Lo
         handedUp = win!.location.href;
         return 'posted';
       }
-      // A callback: code or error, and state (API.md). One for another client on this page
+      // A callback: code or error, and state (README, "Decisions"). One for another client on this page
       // (same redirect URI, another issuer or client id) is left to that client.
       if (tx && (tx.issuer !== issuer || tx.clientId !== clientId)) return 'foreign';
       if (state && (params.has('code') || params.has('error')) && at(redirectUri)) return callback(params, state, tx, signal);

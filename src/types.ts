@@ -4,6 +4,23 @@
  */
 import type { AuthError } from './errors.js';
 
+// The public types name the platform's fetch types. A project compiled without the DOM library
+// and without @types/node (an SSR or worker build with `lib: ["ES2022"]`) has none of them:
+// these empty declarations make the names exist there, and merge with the real ones wherever
+// the DOM library or @types/node declares them, changing nothing.
+declare global {
+  interface Request {}
+  interface RequestInit {}
+  interface Response {}
+  interface URL {}
+}
+
+/**
+ * The signature of the platform's `fetch`, written out so that the declarations do not depend
+ * on a global `fetch` value being declared.
+ */
+export type FetchFunction = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
 /**
  * Options for {@link createAuthClient}. Validated synchronously: a bad value throws
  * `AuthError('invalid_config')` naming the option. Durations are in seconds.
@@ -61,7 +78,7 @@ export interface AuthClientOptions {
   /** Seconds before silent authorization gives up. Default 10. */
   silentTimeout?: number;
   /** The `fetch` used for every request (tests, instrumentation). Default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: FetchFunction;
 }
 
 /**

@@ -239,7 +239,7 @@ describe('login and callback', () => {
 
 describe('callback validation', () => {
   it('treats code or error without state as no callback: no token request, the app keeps its query', async () => {
-    // API.md: a callback has `code` or `error`, and `state`. An app's own ?code= (a promo code)
+    // README, "Decisions": a callback has `code` or `error`, and `state`. An app's own ?code= (a promo code)
     // on the redirect URI's page is not an authorization response, and never reaches the token endpoint.
     for (const query of ['?code=SUMMER24', '?error=quota_exceeded']) {
       landOn(`${APP}/callback${query}`);
