@@ -43,7 +43,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(win, 'no window', 'invalid_config');
     return win.sessionStorage;
   };
-  const protocol = createProtocol(config, metadataCache(storage, issuer));
+  const protocol = createProtocol(config, metadataCache(storage, issuer), () => current()?.idToken);
   const events = createEmitter<AuthEvents>();
   const session = createSession();
   const ended = new Set<string>();

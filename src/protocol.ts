@@ -60,7 +60,7 @@ const B64TOKEN = /^[\w\-.~+/]+=*$/;
  * Request parameters the SDK sets or checks afterwards (acr_values, max_age: use acrValues,
  * maxAge); `extraParams` cannot set them, in any case (some servers read names case-insensitively).
  */
-const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
+const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|id_token_hint|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
 /** Decodes base64url to a binary string (atob throws on anything that is not base64). */
 const b64u = (text: string) => atob(text.replace(/-/g, '+').replace(/_/g, '/'));
 /** Endpoints every server must have, then optional ones (checked when present). */
@@ -83,8 +83,10 @@ export interface MetadataCache {
  * Binds the protocol to a configuration. Does no I/O until a method is called; discovery
  * runs once and is shared by all callers (a failed discovery is retried on the next call).
  * A cached metadata document is re-validated before use; a bad one is simply rediscovered.
+ * `idToken` reads the ID token the tab holds: every `prompt=none` request sends it as
+ * `id_token_hint` (OIDC Core §3.1.2.1; some providers refuse `prompt=none` without it).
  */
-export function createProtocol(config: Config, cache: MetadataCache): Protocol {
+export function createProtocol(config: Config, cache: MetadataCache, idToken: () => string | undefined = () => undefined): Protocol {
   const { clientId, issuer, issuerUrl, allowHttp, clockTolerance } = config;
   const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
@@ -220,6 +222,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
           code_challenge: await oauth.calculatePKCECodeChallenge(tx.verifier),
           code_challenge_method: 'S256',
           prompt,
+          id_token_hint: prompt === 'none' ? idToken() : undefined,
           login_hint: p.loginHint,
           acr_values: p.acrValues,
           max_age: p.maxAge,
