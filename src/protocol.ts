@@ -17,6 +17,7 @@ import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
+import { tokenFailure } from './token-failure.js';
 import { checkUrl } from './url.js';
 
 /** Authorization server metadata, validated. */
@@ -248,7 +249,10 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         .catch(() => undefined);
       return call(async () => {
         const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
-        const result = await finish(as, res, await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }), base, dpop, jwks);
+        const answer = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
+          throw res.status === 200 || oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
+        });
+        const result = await finish(as, res, answer, base, dpop, jwks);
         // requireIdToken: the claims are this response's.
         must(result.claims.iat as number * 1000 >= tx.createdAt - clockTolerance * 1000, 'bad ID token iat');
         // OIDC Core §5.5.1.1: the acr asked for (step-up) is the acr obtained.
@@ -270,7 +274,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         } catch (err) {
           // A 200 means the provider has rotated the refresh token: refusing its answer ends the
           // session (login_required), as a retry would replay the old one and get the grant revoked.
-          throw res.status === 200 ? new AuthError('login_required', 'renewal refused', { cause: toAuthError(err).message }) : err;
+          if (res.status === 200) throw new AuthError('login_required', 'renewal refused', { cause: toAuthError(err).message });
+          throw oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
         }
       }, dpop),
 
