@@ -48,8 +48,12 @@ export interface Protocol {
   exchangeCode(as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens, dpop?: DPoPSession): Promise<Tokens>;
   /** The next tokens of `base` from its refresh token. */
   refresh(as: Metadata, base: Tokens & { refreshToken: string }, dpop?: DPoPSession): Promise<Tokens>;
-  /** RFC 7009 revocation of the refresh token, else the access token; best effort: never rejects. */
-  revoke(as: Metadata, tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>): Promise<void>;
+  /**
+   * RFC 7009 revocation of the refresh token, else the access token. Never rejects: resolves the
+   * failure (the token may still be valid), or undefined when revoked or when the server has no
+   * revocation endpoint.
+   */
+  revoke(as: Metadata, tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>): Promise<AuthError | undefined>;
   endSessionUrl(as: Metadata, idToken: string | undefined): URL | undefined;
 }
 
@@ -280,18 +284,23 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       }, dpop),
 
     // RFC 7009 §2.1: revoking the refresh token also invalidates its access tokens, and servers
-    // that issue JWT access tokens refuse to revoke those. Best effort: failures are ignored and
-    // the answer is not read.
+    // that issue JWT access tokens refuse to revoke those. §2.2: success is a 200. A failure is
+    // handed back for the app to hear of (some servers demand client authentication here).
     revoke: async (as, { refreshToken: rt, accessToken }) => {
+      if (!as.revocation_endpoint) return undefined;
+      const where = String(as.revocation_endpoint).replace(/[?#].*$/, '');
       try {
-        if (as.revocation_endpoint) {
-          await http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
-            method: 'POST',
-            body: new URLSearchParams({ client_id: clientId, token: rt ?? accessToken, token_type_hint: rt ? 'refresh_token' : 'access_token' }),
-          });
-        }
-      } catch {
-        // nothing to do: the session is over here either way
+        const res = await http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
+          method: 'POST',
+          body: new URLSearchParams({ client_id: clientId, token: rt ?? accessToken, token_type_hint: rt ? 'refresh_token' : 'access_token' }),
+        });
+        if (res.status === 200) return undefined;
+        const body = (await res.json().catch(() => ({}))) as { error?: unknown; error_description?: unknown };
+        const code = typeof body.error === 'string' ? 'oauth_error' : 'invalid_response';
+        return new AuthError(code, `Revocation at ${where} failed with HTTP ${res.status}: the ${rt ? 'refresh' : 'access'} token may still be valid`, { error: body.error, errorDescription: body.error_description, cause: `HTTP ${res.status}` });
+      } catch (err) {
+        const e = toAuthError(err, 'network_error');
+        return new AuthError(e.code, `Revocation at ${where} failed (${e.cause ?? e.code}): the ${rt ? 'refresh' : 'access'} token may still be valid`, { cause: e.cause ?? e.code });
       }
     },
 
