@@ -104,8 +104,12 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
   const random = oauth.generateRandomState;
   let discovery: Promise<Metadata> | undefined;
 
-  /** RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. */
-  const validate = (as: Metadata): Metadata => {
+  /**
+   * RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. The
+   * `metadata` option's values replace the discovered ones first.
+   */
+  const validate = (found: Metadata): Metadata => {
+    const as = { ...found, ...config.metadata } as Metadata;
     must(as.issuer === issuer, 'issuer mismatch');
     ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
@@ -182,8 +186,9 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         }
         let res = await oauth.discoveryRequest(issuerUrl, http);
         if (res.status === 404) res = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-        const as = validate(await oauth.processDiscoveryResponse(issuerUrl, res));
-        cache.set(as);
+        const found = await oauth.processDiscoveryResponse(issuerUrl, res);
+        const as = validate(found);
+        cache.set(found); // as discovered: the options may change before it is read again
         return as;
       }).catch((err: unknown) => {
         discovery = undefined;
