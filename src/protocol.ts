@@ -17,8 +17,15 @@ import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
+import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
 import { tokenFailure } from './token-failure.js';
 import { checkUrl } from './url.js';
+
+/**
+ * Two symbols oauth4webapi exports but does not declare (openid-client uses them): skip its
+ * discovery issuer check (ours is exact), and supply the expected ID token issuer per token.
+ */
+const oauthPrivate = oauth as unknown as { _nodiscoverycheck: URL; _expectedIssuer: symbol };
 
 /** Authorization server metadata, validated. */
 export type Metadata = oauth.AuthorizationServer;
@@ -110,7 +117,9 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
    */
   const validate = (found: Metadata): Metadata => {
     const as = { ...found, ...config.metadata } as Metadata;
-    must(as.issuer === issuer, 'issuer mismatch');
+    // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
+    if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) Object.assign(as, { [oauthPrivate._expectedIssuer]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
+    else must(as.issuer === issuer, 'issuer mismatch');
     ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
     must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
@@ -186,7 +195,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         }
         let res = await oauth.discoveryRequest(issuerUrl, http);
         if (res.status === 404) res = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-        const found = await oauth.processDiscoveryResponse(issuerUrl, res);
+        // The issuer is compared below, exactly (or as a tenant template), not by oauth4webapi.
+        const found = await oauth.processDiscoveryResponse(oauthPrivate._nodiscoverycheck, res);
         const as = validate(found);
         cache.set(found); // as discovered: the options may change before it is read again
         return as;

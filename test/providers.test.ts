@@ -3,57 +3,14 @@
  * URLs and in its own shapes: login and callback, two refreshes (rotating or not), logout.
  * The configuration used is the one the README gives for the provider.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthError } from '../src/index.js';
-import { APP, captureNavigation, landOn, resetPage } from './helpers/browser.js';
-import { createFakeServer, type FakeServer } from './helpers/fake-server.js';
-import { PROFILES, type Profile } from './fixtures/providers.js';
+import { describe, expect, it } from 'vitest';
+import type { AuthError } from '../src/index.js';
+import { captureNavigation, landOn } from './helpers/browser.js';
+import type { FakeServer } from './helpers/fake-server.js';
+import { usePlay } from './helpers/play.js';
+import { PROFILES } from './fixtures/providers.js';
 
-const clients: AuthClient[] = [];
-beforeEach(() => resetPage());
-afterEach(() => clients.splice(0).forEach((c) => c.destroy()));
-
-/** The fake server playing `profile`; `seen` lists the provider URLs requested (without query). */
-async function play(profile: Profile) {
-  const server = await createFakeServer({ issuer: profile.issuer, clientId: profile.clientId });
-  server.metadata = profile.discovery;
-  server.sendIss = profile.sendsIss;
-  server.rotate = profile.rotates;
-  if (profile.token) server.tokenHook = profile.token;
-  if (profile.claims) server.idTokenHook = profile.claims;
-  const metadata = { ...profile.discovery, ...profile.options.metadata };
-  const routes = new Map<unknown, string>([
-    [`${profile.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, '/.well-known/openid-configuration'],
-    [metadata.token_endpoint, '/token'],
-    [metadata.jwks_uri, '/jwks'],
-    [metadata.revocation_endpoint, '/revoke'],
-    [metadata.pushed_authorization_request_endpoint, '/par'],
-  ]);
-  if (profile.revoke?.status) server.override.set('/revoke', () => new Response(JSON.stringify({ error: 'invalid_client' }), { status: profile.revoke!.status!, headers: { 'content-type': 'application/json' } }));
-  const seen: string[] = [];
-  const fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const bare = url.origin + url.pathname;
-    seen.push(bare);
-    return server.fetch(`https://fake.invalid${routes.get(bare) ?? '/unknown'}${url.search}`, init);
-  }) as typeof globalThis.fetch;
-  const client = (extra: Partial<AuthClientOptions> = {}) => {
-    const c = createAuthClient({
-      issuer: profile.issuer,
-      clientId: profile.clientId,
-      redirectUri: `${APP}/callback`,
-      postLogoutRedirectUri: `${APP}/`,
-      shareSessionAcrossTabs: false,
-      silentAuthorization: false,
-      fetch,
-      ...profile.options,
-      ...extra,
-    });
-    clients.push(c);
-    return c;
-  };
-  return { server, seen, client };
-}
+const play = usePlay();
 
 /** The refresh tokens presented, in order. */
 const presented = (server: FakeServer) => server.tokenRequests().map((r) => r.form.get('refresh_token')).filter(Boolean);
