@@ -18,7 +18,7 @@ const FABRIKAM = '3d4e5f60-7a8b-4c9d-8e0f-a1b2c3d4e5f6';
 const single = PROFILES.find((p) => p.name.startsWith('Microsoft Entra ID'))!;
 
 /** Entra's `organizations` discovery document: the single-tenant one with `organizations` endpoints and the template issuer. */
-function multiTenant(alias: 'common' | 'organizations', claims: Profile['claims']): Profile {
+function multiTenant(alias: 'common' | 'organizations', claims: NonNullable<Profile['claims']>): Profile {
   const discovery = JSON.parse(JSON.stringify(single.discovery).replaceAll(/login\.microsoftonline\.com\/[\da-f-]{36}/g, `login.microsoftonline.com/${alias}`)) as Record<string, unknown>;
   discovery.issuer = TEMPLATE;
   return { ...single, name: `Entra ${alias}`, issuer: `https://login.microsoftonline.com/${alias}/v2.0`, discovery, claims };
