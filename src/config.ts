@@ -71,10 +71,10 @@ const url = (value: unknown, option: string) => checkUrl(value, option, true, 'i
 function checkMetadata(value: unknown, allowHttp: boolean): Record<string, unknown> {
   check(value === undefined || Object.prototype.toString.call(value) === '[object Object]', 'metadata', 'an object of metadata values');
   const metadata = { ...(value as Record<string, unknown>) };
-  check(!('issuer' in metadata), 'metadata.issuer', 'left out: the issuer is the `issuer` option, checked against discovery');
+  check(!('issuer' in metadata), 'metadata.issuer', 'unset (the issuer option is checked against discovery)');
   for (const [name, v] of Object.entries(metadata)) {
     if (/_(endpoint|uri)$/.test(name)) checkUrl(v, `metadata.${name}`, allowHttp, 'invalid_config');
-    else check(['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string')), `metadata.${name}`, 'a string, number, boolean or array of strings');
+    else check(['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string')), `metadata.${name}`, 'a string, number, boolean or string array');
   }
   return metadata;
 }
