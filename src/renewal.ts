@@ -114,9 +114,9 @@ export function createRenewal(o: RenewalOptions): Renewal {
           if (!failureOf(e)?.final || !config.silentAuthorization || session.version() !== version) throw e;
           await silent({ ...tokens, refreshToken: undefined }).catch(() => Promise.reject(e));
         });
+        if (!next) return; // renewed by silent authorization
         // A response that lands after logout or after another tab's tokens were adopted is stale;
         // after logout its refresh token belongs to nobody, and is revoked (best effort).
-        if (!next) return; // renewed by silent authorization
         if (session.version() === version) await o.install(next);
         else if (!session.get() && next.refreshToken !== tokens.refreshToken) void protocol.revoke(as, next);
       } else if (config.silentAuthorization) await silent(tokens);
