@@ -333,4 +333,16 @@ describe('tabs of one origin', () => {
     await vi.waitFor(() => expect(expired).toHaveBeenCalledTimes(1));
     expect(b?.isAuthenticated).toBe(false);
   });
+
+  it('a bare 403 from the token endpoint ends the session in every tab too, and no tab retries it', async () => {
+    const [a, b] = await tabs(1);
+    const expired = vi.fn();
+    b?.on('sessionExpired', expired);
+    flow.server.override.set('/token', () => new Response(null, { status: 403 }));
+    await expect(a?.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'login_required' });
+    await vi.waitFor(() => expect(expired).toHaveBeenCalledTimes(1));
+    expect(expired.mock.calls[0]?.[0].error.error).toBe('invalid_response');
+    await expectCode(b!.getAccessToken({ forceRefresh: true }), 'login_required');
+    expect(refreshes()).toHaveLength(1);
+  });
 });
