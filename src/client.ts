@@ -10,6 +10,7 @@ import { resolveConfig } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import { createEmitter } from './emitter.js';
 import { createLoginFlow } from './login-flow.js';
+import { checkLogoutReturn, withLogoutState } from './logout-return.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
@@ -43,7 +44,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(win, 'no window', 'invalid_config');
     return win.sessionStorage;
   };
-  const protocol = createProtocol(config, metadataCache(storage, issuer));
+  const protocol = createProtocol(config, metadataCache(storage, issuer), () => current()?.idToken);
   const events = createEmitter<AuthEvents>();
   const session = createSession();
   const ended = new Set<string>();
@@ -234,6 +235,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     init: () =>
       (initPromise ??= method(async () => {
         const signal = flows.signal;
+        checkLogoutReturn(win, config, storage, (e) => events.emit('error', e));
         const landed = flow.land(signal);
         if (landed === 'posted') return { authenticated: false };
         if (typeof landed === 'string') return restore(signal, landed === 'foreign');
@@ -257,9 +259,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       }
       // Without a session or a window (a server render) there is nothing to revoke or redirect.
       const as = tokens || win ? await protocol.discover().catch(() => undefined) : undefined;
-      if (as && tokens) await protocol.revoke(as, tokens);
+      const failed = as && tokens ? await protocol.revoke(as, tokens) : undefined;
+      if (failed) events.emit('error', failed); // cleared here; the token may live on at the server
       const url = as && !o?.localOnly ? protocol.endSessionUrl(as, tokens?.idToken) : undefined;
-      if (url && win) win.location.assign(url.href);
+      if (url && win) win.location.assign(withLogoutState(url, config, storage, protocol.random()).href);
     }),
     // After destroy() nothing is heard: a listener added then is never called.
     on: (event, listener) => (destroyed ? () => undefined : events.on(event, listener)),
