@@ -20,7 +20,7 @@ import { startGlewlwyd } from './glewlwyd-server.mjs';
 import { collectBrowserState, findLeaks } from './leaks.mjs';
 import { callApi, rotationProblems, waitForLog } from './lifecycle-helpers.mjs';
 
-const USERS = ['ada', 'bo', 'cy', 'di', 'ed'].map((username) => ({ username, password: `${username}-Passw0rd!`, name: username.toUpperCase() }));
+const USERS = ['ada', 'bo', 'cy', 'di', 'ed', 'flo'].map((username) => ({ username, password: `${username}-Passw0rd!`, name: username.toUpperCase() }));
 const SCOPE = 'openid api offline_access'; // Glewlwyd knows no offline_access and drops it
 const hash = (value) => createHash('sha256').update(String(value)).digest('base64url').slice(0, 16);
 
@@ -68,6 +68,7 @@ async function openSession() {
   const s = await openContext(browser, { appOrigin });
   const calls = new Map(); // request → what Glewlwyd was sent and answered
   const secrets = [];
+  const refreshTokens = []; // raw, in the order issued: only ever sent back to Glewlwyd
   const inFlight = new Map(); // request → { promise, resolve }, until it finished or failed
   const events = [];
   const entryFor = (req) => {
@@ -116,7 +117,10 @@ async function openSession() {
       if (entry.status === 200) {
         const body = await response.json();
         secrets.push(body.access_token, body.refresh_token, body.id_token);
-        if (body.refresh_token) entry.issuedRefreshTokenHash = hash(body.refresh_token);
+        if (body.refresh_token) {
+          entry.issuedRefreshTokenHash = hash(body.refresh_token);
+          refreshTokens.push(body.refresh_token);
+        }
       }
       await route.fulfill({ response });
     },
@@ -136,6 +140,7 @@ async function openSession() {
     appOrigin,
     events,
     secrets,
+    refreshTokens,
     /** What reached Glewlwyd, in order, once every request already made has its answer. */
     async glewlwydCalls() {
       const deadline = Date.now() + 20_000; // past it, an unanswered call shows without a status
@@ -145,6 +150,17 @@ async function openSession() {
       return [...calls.values()];
     },
   };
+}
+
+/** Presents a refresh token at Glewlwyd's token endpoint, from outside the browser. */
+async function presentRefreshToken(refreshToken) {
+  const res = await fetch(`${glewlwyd.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: glewlwyd.clientId }),
+  });
+  const body = await res.json().catch(() => ({}));
+  return { status: res.status, error: body.error };
 }
 
 const settled = (page) => page.locator('body:not([data-state="loading"])').waitFor();
@@ -281,7 +297,39 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     const state = await collectBrowserState(a);
     expect(state.filter((e) => e.where.startsWith('sessionStorage[spa-auth.tx.'))).toEqual([]); // no login transaction left
     expect(findLeaks(state, session.secrets)).toEqual([]);
+    // Glewlwyd's own session is alive: signing in again takes one click, no password.
+    await a.click('#login');
+    const proceed = a.locator('button[title="Continue to client application"]');
+    await proceed.waitFor();
+    expect(await a.locator('#username').count()).toBe(0);
+    await Promise.all([a.waitForURL((u) => u.href.startsWith(session.appOrigin)), proceed.click()]);
+    await a.locator('#status[data-state="signed-in"]').waitFor();
     expect(session.appProblems()).toEqual(noProblems);
+  });
+
+  test('a refresh chain Glewlwyd broke (a rotated-out refresh token replayed) is replaced by one silent authorization with id_token_hint', async () => {
+    session = await openSession();
+    const [a] = await signedInTabs(session, USERS[5]);
+    await a.click('#refresh');
+    await waitForLog(a, 'tokenRefreshed', 1);
+    expect(session.refreshTokens).toHaveLength(2);
+    // Someone replays the first, rotated-out refresh token: Glewlwyd refuses it and disables
+    // the chain's latest one, the token this tab holds.
+    expect((await presentRefreshToken(session.refreshTokens[0])).status).toBe(400);
+    const mark = (await session.glewlwydCalls()).length;
+    await a.click('#refresh');
+    await waitForLog(a, 'tokenRefreshed', 2, 20_000, 'sessionExpired');
+    const since = (await session.glewlwydCalls()).slice(mark);
+    expect(since.filter((c) => c.route === 'token' || c.path.endsWith('/auth')).map((c) => [c.grantType ?? `${c.prompt} hint=${c.idTokenHint}`, c.status])).toEqual([
+      ['refresh_token', 400],
+      ['none hint=true', 302],
+      ['authorization_code', 200],
+    ]);
+    expect(await a.getAttribute('#status', 'data-state')).toBe('signed-in');
+    expect((await callApi(a)).status).toBe('200');
+    expect(session.events.filter((e) => e.event === 'sessionExpired')).toEqual([]);
+    expect(findLeaks(await collectBrowserState(a), session.secrets)).toEqual([]);
+    expect(session.appProblems({ allowConsole: (c) => c.url === `${glewlwyd.issuer}/token` && c.text.includes('400') })).toEqual(noProblems);
   });
 
   test('logout: the refused revocation is an error event, every tab signs out, and Glewlwyd sends the user back to the app', async () => {
@@ -311,6 +359,9 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     expect(errors[0].url.startsWith(session.appOrigin)).toBe(true);
     expect(errors[0].text).toMatch(/Revocation at .*\/revoke failed with HTTP 401/);
 
+    // Revocation failed, but confirming the end session disabled the session's refresh tokens.
+    // (Glewlwyd answers a disabled refresh token 400 with an empty body, not RFC 6749's invalid_grant.)
+    expect((await presentRefreshToken(session.refreshTokens.at(-1))).status).toBe(400);
     for (const page of [a, b]) expect(findLeaks(await collectBrowserState(page), session.secrets)).toEqual([]);
     // The Glewlwyd session is over too: signing in asks for the password again.
     await a.click('#login');
