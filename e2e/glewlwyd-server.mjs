@@ -1,13 +1,16 @@
 // Glewlwyd (Debian's `glewlwyd` package, an OpenID provider written in C) for the e2e tests,
 // configured from scratch on every run: a temp directory with a sqlite database made from the
 // package's own schema, a config file that binds 127.0.0.1 only, and Glewlwyd's admin REST API
-// for the OpenID Connect plugin, the app's public client and a user. Nothing is shared with a
-// system-wide install (/etc/glewlwyd, the packaged database and service are left alone).
+// for the OpenID Connect plugin, the app's public client and its users. Nothing is shared with
+// a system-wide install (/etc/glewlwyd, the packaged database and service are left alone).
 //
 // Packaging quirks worked around here (Glewlwyd 2.7.5, Debian 12):
 // - the web UI's config.json is a symlink to a *directory* (/etc/glewlwyd/config-2.7.json/),
-//   which the static file server refuses: the UI is served from a temp copy of its directory
-//   with config.json as a plain file;
+//   which the static file server refuses, and its CSS, fonts and scripts are relative symlinks
+//   into other packages: the UI is served from a temp copy with every link resolved;
+// - `use_secure_connection=false` in the config file aborts the start unless key and
+//   certificate files are named as well: the setting is left out;
+// - the admin API's change to a client backend takes effect only after a `reset` of it;
 // - the OIDC plugin reads the client property `post_logout_redirect_uris` (plural, an array),
 //   which the packaged database client backend does not declare: it is added to the backend's
 //   data format before the client is created;
