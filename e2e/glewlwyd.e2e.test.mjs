@@ -20,7 +20,7 @@ import { startGlewlwyd } from './glewlwyd-server.mjs';
 import { collectBrowserState, findLeaks } from './leaks.mjs';
 import { callApi, rotationProblems, waitForLog } from './lifecycle-helpers.mjs';
 
-const USERS = ['ada', 'bo', 'cy', 'di', 'ed', 'flo'].map((username) => ({ username, password: `${username}-Passw0rd!`, name: username.toUpperCase() }));
+const USERS = ['ada', 'bo', 'cy', 'di', 'ed', 'flo', 'gus'].map((username) => ({ username, password: `${username}-Passw0rd!`, name: username.toUpperCase() }));
 const SCOPE = 'openid api offline_access'; // Glewlwyd knows no offline_access and drops it
 const hash = (value) => createHash('sha256').update(String(value)).digest('base64url').slice(0, 16);
 
@@ -329,6 +329,36 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     expect((await callApi(a)).status).toBe('200');
     expect(session.events.filter((e) => e.event === 'sessionExpired')).toEqual([]);
     expect(findLeaks(await collectBrowserState(a), session.secrets)).toEqual([]);
+    expect(session.appProblems({ allowConsole: (c) => c.url === `${glewlwyd.issuer}/token` && c.text.includes('400') })).toEqual(noProblems);
+  });
+
+  test('after the same user signs in elsewhere, Glewlwyd refuses this tab\'s id_token_hint: a refused refresh ends the session in every tab', async () => {
+    session = await openSession();
+    const [a, b] = await signedInTabs(session, USERS[6], ['/', '/static.html']);
+    await a.click('#refresh');
+    await waitForLog(a, 'tokenRefreshed', 1);
+    // The same user in another browser: Glewlwyd's latest ID token for the client is now that one,
+    // and it accepts no other as id_token_hint.
+    const elsewhere = await openSession();
+    try {
+      await signedInTabs(elsewhere, USERS[6]);
+    } finally {
+      await elsewhere.close();
+    }
+    expect((await presentRefreshToken(session.refreshTokens[0])).status).toBe(400); // breaks this chain
+    const mark = (await session.glewlwydCalls()).length;
+    await a.click('#refresh');
+    for (const page of [a, b]) await page.locator('#status[data-state="signed-out"]').waitFor();
+    const since = (await session.glewlwydCalls()).slice(mark);
+    expect(since.filter((c) => c.route === 'token' || c.path.endsWith('/auth')).map((c) => [c.grantType ?? `${c.prompt} hint=${c.idTokenHint}`, c.status])).toEqual([
+      ['refresh_token', 400],
+      ['none hint=true', 302],
+    ]);
+    for (const page of [a, b]) {
+      expect(await page.locator('#log li[data-event="sessionExpired"]').count()).toBe(1);
+      expect(await page.textContent('#user')).toBe('—');
+      expect(findLeaks(await collectBrowserState(page), session.secrets)).toEqual([]);
+    }
     expect(session.appProblems({ allowConsole: (c) => c.url === `${glewlwyd.issuer}/token` && c.text.includes('400') })).toEqual(noProblems);
   });
 
