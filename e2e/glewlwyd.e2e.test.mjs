@@ -10,7 +10,11 @@
 //   everywhere and reports the failed revocation as an `error` event;
 // - it refuses `prompt=none` without `id_token_hint` (OIDC Core makes the hint a SHOULD), and a
 //   reloaded tab with no other tab open holds no ID token: the restore fails, `init()` resolves
-//   signed out and an `error` event says why.
+//   signed out and an `error` event says why;
+// - it takes as `id_token_hint` only the latest ID token it issued to the client for the user:
+//   after a sign-in elsewhere, a refused refresh cannot fall back on silent authorization, and
+//   the session ends in every tab;
+// - it answers a disabled refresh token 400 with an empty body (no OAuth error): final all the same.
 import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startApi } from '../demo/api.mjs';
