@@ -65,7 +65,6 @@ export function checkLogoutReturn(
     // storage blocked: nothing was kept
   }
   if (kept !== state) {
-    const why = kept === null ? 'this tab sent no logout request' : 'it differs from the one this tab sent';
-    report(new AuthError('invalid_state', `The state on the post-logout page ${target} is not this logout's: ${why}. The page was opened from elsewhere, or reopened.`, { cause: 'logout state mismatch' }));
+    report(new AuthError('invalid_state', `Post-logout page ${target}: its state is not that of a logout from this tab (opened from elsewhere, or again)`, { cause: kept === null ? 'no logout state kept' : 'logout state mismatch' }));
   }
 }

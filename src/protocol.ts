@@ -11,12 +11,17 @@
  * @module
  */
 import * as oauth from 'oauth4webapi';
+// Two symbols oauth4webapi exports but does not declare (openid-client uses them): skip its
+// discovery issuer check (ours is exact), and supply the expected ID token issuer per token.
+// @ts-expect-error -- exported, not declared
+import { _expectedIssuer, _nodiscoverycheck } from 'oauth4webapi';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
+import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
 import { tokenFailure } from './token-failure.js';
 import { checkUrl } from './url.js';
 
@@ -104,9 +109,15 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
   const random = oauth.generateRandomState;
   let discovery: Promise<Metadata> | undefined;
 
-  /** RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. */
-  const validate = (as: Metadata): Metadata => {
-    must(as.issuer === issuer, 'issuer mismatch');
+  /**
+   * RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. The
+   * `metadata` option's values replace the discovered ones first.
+   */
+  const validate = (found: Metadata): Metadata => {
+    const as = { ...found, ...config.metadata } as Metadata;
+    // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
+    if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) Object.assign(as, { [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
+    else must(as.issuer === issuer, 'issuer mismatch');
     ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
     must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
@@ -182,8 +193,10 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         }
         let res = await oauth.discoveryRequest(issuerUrl, http);
         if (res.status === 404) res = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-        const as = validate(await oauth.processDiscoveryResponse(issuerUrl, res));
-        cache.set(as);
+        // The issuer is compared below, exactly (or as a tenant template), not by oauth4webapi.
+        const found = await oauth.processDiscoveryResponse(_nodiscoverycheck as URL, res);
+        const as = validate(found);
+        cache.set(found); // as discovered: the options may change before it is read again
         return as;
       }).catch((err: unknown) => {
         discovery = undefined;

@@ -42,6 +42,15 @@ export interface AuthClientOptions {
    * @example `extraParams: { audience: 'https://api.example.com' }`
    */
   extraParams?: Readonly<Record<string, string>>;
+  /**
+   * Supplies or overrides single values of the discovered metadata (RFC 8414 §2 names), for
+   * providers whose discovery leaves one out: Amazon Cognito's `/logout`, Auth0's `/v2/logout`.
+   * Every `…_endpoint` and `…_uri` value follows the endpoint rules (`https:`; `http:` only on a
+   * loopback host, and only when the issuer is on one); `issuer` cannot be overridden.
+   * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+   * @example `metadata: { end_session_endpoint: 'https://auth.example.com/logout?logout_uri=https%3A%2F%2Fapp.example.com%2F' }`
+   */
+  metadata?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
   /** Seconds before expiry at which the access token is renewed. Default 60. */
   refreshLeeway?: number;
   /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 60 (OIDC Core §3.1.3.7 asks for a small tolerance). */
