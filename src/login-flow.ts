@@ -10,9 +10,9 @@
  */
 import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
-import { AuthError, must, toAuthError } from './errors.js';
+import { must, toAuthError, type AuthError } from './errors.js';
 import type { Metadata, Protocol } from './protocol.js';
-import { isNoSession } from './restore.js';
+import { isNoSession, unexpected } from './restore.js';
 import type { RestoreNotes } from './restore-notes.js';
 import { postSilentResponse } from './silent-auth.js';
 import { claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
@@ -107,9 +107,7 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
     // session is not signed out by it.
     if (!tx || !(await claimTransaction(win!.navigator.locks, tx, now()))) {
       dropped(params);
-      report(
-        new AuthError('invalid_state', `Ignored a callback on ${redirectUri} whose state no login of this tab is waiting for (unknown, already used or expired: the callback URL was opened again, by the back button, a restored tab or a bookmark): nothing was exchanged, and the page loads as usual`, { cause: tx ? 'used in another tab' : 'unknown state' }),
-      );
+      report(unexpected(`on ${redirectUri} (reopened by the back button, a restored tab or a bookmark)`, tx ? 'used in another tab' : undefined));
       return 'stale';
     }
     let authenticated = true;

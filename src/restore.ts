@@ -50,12 +50,19 @@ export interface RestoreOptions {
   report: (error: AuthError) => void;
 }
 
+/**
+ * The `error` event for an authorization response that no live login of this tab was waiting for.
+ * @param where where it was found, and how it can happen
+ */
+export const unexpected = (where: string, cause = 'unknown state'): AuthError =>
+  new AuthError('invalid_state', `Ignored an authorization response ${where} whose state no login of this tab is waiting for: nothing was exchanged, the page loads as usual`, { cause });
+
 /** The discovery document's URL (OpenID Connect Discovery §4; the issuer has no query). */
 const discoveryUrl = (issuer: URL) => `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
-/** `e` with a message that says what was being done: the fields the app switches on are kept. */
-const explain = (e: AuthError, what: string, cause = e.cause ?? e.message) =>
-  new AuthError(e.code, `${what}: ${e.message}`, { error: e.error, errorDescription: e.errorDescription, cause });
+/** `e` with a message that says what was being done (`what`), then `more`; the fields the app switches on are kept. */
+const explain = (e: AuthError, what: string, more = e.message) =>
+  new AuthError(e.code, `${what}: ${more}`, { error: e.error, errorDescription: e.errorDescription, cause: e.cause ?? e.message });
 
 /**
  * Creates the restore step of `init()`. The returned function resolves true when a session is
@@ -72,39 +79,31 @@ export function createRestore(o: RestoreOptions): (signal: AbortSignal, stay?: b
   const { config, notes } = o;
   const { issuer } = config;
 
+  /** What a tab does after the issuer left a page in the frame, and what the developer can do. */
+  const skip = `skipped in this tab until a login succeeds here (if the provider always does this, set silentAuthorization: false)`;
+
   /** Reports a failure of silent authorization, unless it is a "no session" answer or a cancellation. */
   const failed = (err: unknown, signal: AbortSignal) => {
     const e = toAuthError(err);
     if (signal.aborted || isNoSession(e)) return;
-    if (e.cause === PAGE_LEFT_IN_FRAME) {
-      notes.framedPage.set();
-      return o.report(
-        new AuthError('timeout', `${e.message}. This tab skips silent authorization with ${issuer} until a login succeeds here; if the provider always answers prompt=none this way, set silentAuthorization: false`, { cause: PAGE_LEFT_IN_FRAME }),
-      );
-    }
-    o.report(explain(e, 'Silent authorization could not restore the session'));
+    if (e.cause === PAGE_LEFT_IN_FRAME) notes.framedPage.set();
+    o.report(e.cause === PAGE_LEFT_IN_FRAME ? explain(e, e.message, skip) : explain(e, 'Silent authorization could not restore the session'));
   };
 
   /** Silent authorization, unless this tab already learnt that the issuer leaves a page in the frame. */
   const silent = async (signal: AbortSignal) => {
-    if (notes.framedPage.has()) {
-      return o.report(
-        new AuthError('timeout', `Silent authorization skipped: earlier in this tab ${issuer} answered prompt=none by showing a page in the hidden iframe instead of redirecting back. It is tried again once a login succeeds in this tab; if the provider always answers this way, set silentAuthorization: false`, { cause: PAGE_LEFT_IN_FRAME }),
-      );
-    }
+    if (notes.framedPage.has()) return o.report(new AuthError('timeout', `Silent authorization skipped: ${issuer} showed a page in the hidden iframe earlier; ${skip}`, { cause: PAGE_LEFT_IN_FRAME }));
     try {
-      await o.discover().catch((err: unknown) => Promise.reject(explain(toAuthError(err), `Could not fetch the discovery document ${discoveryUrl(config.issuerUrl)}`)));
-      await o.silent();
+      await o.discover();
     } catch (err) {
-      failed(err, signal);
+      return signal.aborted || o.report(explain(toAuthError(err), `Could not fetch the discovery document ${discoveryUrl(config.issuerUrl)}`));
     }
+    await o.silent().catch((err: unknown) => failed(err, signal));
   };
 
   return async (signal, stay) => {
     if (notes.strayResponse.take()) {
-      o.report(
-        new AuthError('invalid_state', 'Dropped an authorization response that no login of this tab was waiting for (the provider answered a login with the response to an earlier silent request): nothing was exchanged, and the session is restored from the provider instead', { cause: 'unknown state' }),
-      );
+      o.report(unexpected('on the silent page at top level (the provider answered a login with an earlier request\'s response)'));
     }
     const href = o.href();
     const peer = await o.handOff(signal);

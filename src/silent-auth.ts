@@ -70,8 +70,8 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
-      else if (left) reject(new AuthError('timeout', `Silent authorization gave up ${GRACE_MS / 1000} s after the provider showed a page in the hidden iframe instead of redirecting back to ${o.redirectOrigin} (a login page the provider refuses to frame, or an error page: check that the client id and silentRedirectUri are registered)`, { cause: PAGE_LEFT_IN_FRAME }));
-      else reject(new AuthError('timeout', `Silent authorization got no answer within ${o.timeoutMs / 1000} s`, { cause: o.signal?.aborted ? 'cancelled by logout or destroy' : 'no answer from the silent redirect page' }));
+      else if (left) reject(new AuthError('timeout', `Silent authorization: the provider showed a page in the hidden iframe instead of redirecting to ${o.redirectOrigin} (a login page it will not frame, or an error page: check clientId and silentRedirectUri)`, { cause: PAGE_LEFT_IN_FRAME }));
+      else reject(new AuthError('timeout', `Silent authorization: no answer within ${o.timeoutMs / 1000} s`, { cause: o.signal?.aborted ? 'cancelled' : 'no answer' }));
     };
     const onMessage = ({ origin, source, data }: MessageEvent) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker
