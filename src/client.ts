@@ -14,14 +14,13 @@ import { checkLogoutReturn, withLogoutState } from './logout-return.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
+import { createRestore } from './restore.js';
+import { restoreNotes } from './restore-notes.js';
 import { createSession, type Tokens } from './session.js';
 import { createSnapshotStore } from './snapshot.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
 import { metadataCache, sweep, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
-
-/** Where `restoreWithRedirect` notes its last top-level prompt=none redirect (once a minute at most). */
-const RESTORE_MARK = 'spa-auth.restore';
 
 /**
  * Creates a client. Synchronous and free of I/O: options are validated at once (a bad one
@@ -48,6 +47,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const protocol = createProtocol(config, metadataCache(storage, issuer), () => current()?.idToken);
   const events = createEmitter<AuthEvents>();
   const session = createSession();
+  const notes = restoreNotes(storage, issuer);
   const ended = new Set<string>();
   // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
   const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
@@ -143,6 +143,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(!signal.aborted, 'signed out meanwhile', base ? 'timeout' : 'login_required');
     dpop = key;
     await install(tokens, !base, base ? 'refreshed' : 'login');
+    if (!base) notes.framedPage.clear(); // a login succeeded: silent authorization is worth trying again
   };
 
   /** Asks every other signed-in tab (they hold presence locks) for its session; resolves the newest answer. */
@@ -172,36 +173,28 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
   });
 
-  const flow = createLoginFlow({ config, protocol, win, storage, complete });
+  const flow = createLoginFlow({ config, protocol, win, storage, complete, notes, report: (e) => events.emit('error', e) });
 
   /** Scheduled renewal runs from init() on, in a browser, unless the client was destroyed meanwhile. */
   const start = () => destroyed || !win || renewal.start();
 
-  /**
-   * Restores a session without user interaction; never rejects. Nothing is installed once
-   * `signal` aborted (logout, destroy). `stay`: no top-level redirect (the address bar holds
-   * another client's callback).
-   */
-  const restore = async (signal: AbortSignal, stay?: boolean): Promise<InitResult> => {
-    const peer = await ask();
-    if (!signal.aborted) {
+  const restore = createRestore({
+    config,
+    storage,
+    notes,
+    href: () => win?.location.href,
+    discover: protocol.discover,
+    handOff: async (signal) => {
+      const peer = await ask();
       // A hand-over that cannot be installed (keys this browser cannot use) is as good as none.
-      if (peer) await install(peer, true).catch(() => undefined);
-      if (!session.get() && config.silentAuthorization && win) await renewal.silent().catch(() => undefined);
-    }
-    try {
-      // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
-      if (!session.get() && config.restoreWithRedirect && win && !stay && !signal.aborted && !(now() - Number(storage().getItem(RESTORE_MARK)) < 60_000)) {
-        storage().setItem(RESTORE_MARK, String(now()));
-        await flow.start({ prompt: 'none', returnTo: win.location.href }, signal, true);
-        return new Promise(() => undefined);
-      }
-    } catch {
-      // storage blocked or full, or the provider unreachable: no redirect; login() is still there
-    }
-    start();
-    return { authenticated: !!current() };
-  };
+      if (peer && !signal.aborted) await install(peer, true).catch(() => undefined);
+      return !!session.get();
+    },
+    silent: () => renewal.silent(),
+    redirect: (returnTo, signal) => flow.start({ prompt: 'none', returnTo }, signal, true),
+    signedIn: () => !!session.get(),
+    report: (e) => events.emit('error', e),
+  });
 
   /** Refuses (`invalid_config`) once the client is destroyed. */
   const alive = () => must(!destroyed, 'client destroyed', 'invalid_config');
@@ -238,12 +231,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       (initPromise ??= method(async () => {
         const signal = flows.signal;
         checkLogoutReturn(win, config, storage, (e) => events.emit('error', e));
-        const landed = flow.land(signal);
+        const landed = await flow.land(signal);
         if (landed === 'posted') return { authenticated: false };
-        if (typeof landed === 'string') return restore(signal, landed === 'foreign');
-        const result = await landed;
+        // 'stale': a callback nobody here waits for, reported and removed; a normal page load goes on.
+        const restored = landed === 'leaving' ? landed : typeof landed === 'string' ? await restore(signal, landed === 'foreign') : landed;
+        if (restored === 'leaving') return new Promise<never>(() => undefined); // sent on: the page is going away
         start();
-        return result;
+        return typeof restored === 'boolean' ? { authenticated: !!current() } : restored;
       })().finally(store.settled)),
     login: method((o: LoginOptions = {}) => flow.start(o, flows.signal)),
     getAccessToken,

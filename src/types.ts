@@ -165,7 +165,13 @@ export interface AuthEvents {
   sessionExpired: { error: AuthError };
   /** Logout, here or in another tab. */
   loggedOut: Record<string, never>;
-  /** A background failure, e.g. a refresh that will be retried. */
+  /**
+   * A failure the app did not call for and that did not reject: a renewal that will be retried;
+   * a restore that failed for another reason than "no session" (the provider answered
+   * `invalid_request`, left a page in the silent frame, timed out; discovery failed), or that
+   * was skipped because the issuer left a page in the frame earlier in this tab; a stale
+   * callback (`invalid_state`). The provider's "no session" answers and "no other tab" emit nothing.
+   */
   error: AuthError;
   /** An API answered `insufficient_user_authentication` (RFC 9470); pass these to `login()`. */
   stepUpRequired: { url: string; acrValues?: string; maxAge?: number };
@@ -183,10 +189,15 @@ export interface AuthClient {
   /**
    * On the callback URL (`redirectUri` with `code` or `error`): validates the response, exchanges
    * the code, validates the ID token, cleans the address bar, and resolves `{ authenticated: true,
-   * returnTo }`; rejects with `invalid_state`, `invalid_response` or `oauth_error` when the callback
-   * fails validation. Elsewhere: restores the session from another tab, then by silent
-   * authorization (then, with `restoreWithRedirect`, one top-level `prompt=none` redirect) and
-   * never rejects. Calling it twice returns the same promise.
+   * returnTo }`; rejects with `invalid_response` or `oauth_error` when a callback of a live
+   * transaction of this tab fails validation. A stale callback (its `state` unknown, used or
+   * expired: the URL reopened, the back button, a restored tab) exchanges nothing, leaves the
+   * address bar, emits `error` (`invalid_state`) and continues as a normal page load. Elsewhere:
+   * restores the session from another tab, then by silent authorization (then, with
+   * `restoreWithRedirect`, one top-level `prompt=none` redirect) and never rejects; failures
+   * other than "no session" are `error` events. On the silent page loaded at top level, a stray
+   * authorization response is dropped and the user sent on to the app (the promise never
+   * settles there). Calling it twice returns the same promise.
    * @see https://www.rfc-editor.org/rfc/rfc9207 (issuer identification)
    * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
    * @example

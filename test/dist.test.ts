@@ -17,17 +17,20 @@ import { describe, expect, it } from 'vitest';
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
- * errors) about 8 KB. This budget is the size reached (18,346 bytes: since 16,130, the fixes of five
+ * errors) about 8 KB. This budget is the size reached (since 16,130, the fixes of five
  * reviews added 853, splitting client.ts 103, the client-wide `extraParams` 84, giving up on
  * a refused silent frame 39, `getSnapshot`/`subscribe` for UI frameworks 208, and a trim took
  * 139 back; then interop with other providers added
  * 1,276: renewal failures classified by status with Retry-After about 440, the logout state and
  * reported revocation failures about 460, the `metadata` option about 180, Entra ID multi-tenant
- * issuers about 170, `id_token_hint` 24), rounded up; it goes up
+ * issuers about 170, `id_token_hint` 24), and restore that never strands the user added 1,251
+ * (stale callbacks and stray silent-page answers handled instead of rejected, restore failures
+ * reported with messages that say how to fix them, the per-tab memory of a provider that leaves
+ * a page in the silent frame): 19,557 with both, rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 18_600;
+const IIFE_BUDGET = 19_900;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);

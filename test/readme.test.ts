@@ -23,7 +23,16 @@ const dts = fileURLToPath(new URL('../dist/index.d.ts', import.meta.url));
  */
 const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)]
   .map((m) => ({ code: m[1] ?? '', line: readme.slice(0, m.index).split('\n').length }))
-  .filter((b) => !/^\/\/ examples\//.test(b.code));
+  .filter((b) => !/^\/\/ examples\//.test(b.code))
+  .map((b) => (b.code.startsWith('{') ? { ...b, code: asOptions(b.code) } : b));
+
+/**
+ * A block that is an object literal is a provider's options (README, "Providers"): it must be
+ * valid `createAuthClient` options but for `redirectUri`, which every such example leaves out.
+ */
+function asOptions(code: string): string {
+  return `import type { AuthClientOptions } from 'spa-auth';\nexport const options = (${code}) satisfies Omit<AuthClientOptions, 'redirectUri'>;\n`;
+}
 
 /** What a fragment may use without defining it: a client, and helpers of the app's own page. */
 const PRELUDE = `import type { AuthClient } from 'spa-auth';
