@@ -4,7 +4,7 @@ import esbuild from 'rollup-plugin-esbuild';
 import dts from 'rollup-plugin-dts';
 import { stripMessages } from './scripts/strip-messages.mjs';
 
-// Three artifacts (see API.md "Packaging"):
+// Three artifacts (the README's "Install" and "Size" say how they are used):
 //  - dist/index.js: ESM for bundlers, oauth4webapi left external so apps dedupe it;
 //  - dist/spa-auth.iife.min.js: one minified file for a <script> tag, global `SpaAuth`;
 //  - dist/index.d.ts: one bundled declaration file.

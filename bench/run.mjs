@@ -13,14 +13,15 @@ import { ROOT } from './libs.mjs';
 import { benchRefreshOidc, benchRefreshSpa, TTL } from './refresh.mjs';
 import { renderDoc, renderTables } from './report.mjs';
 import { benchRestore } from './restore.mjs';
+import { benchSignedOut } from './signed-out.mjs';
 import { startBenchServer } from './server.mjs';
 import { runSize } from './size.mjs';
 import { systemInfo } from './system.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const N = quick
-  ? { callback: 5, fetchBatches: 6, restore: 3, refresh: 1, refreshOidc: 1 }
-  : { callback: 21, fetchBatches: 24, restore: 10, refresh: 3, refreshOidc: 3 };
+  ? { callback: 5, fetchBatches: 6, restore: 3, refresh: 1, refreshOidc: 1, signedOut: 1 }
+  : { callback: 21, fetchBatches: 24, restore: 10, refresh: 3, refreshOidc: 3, signedOut: 3 };
 
 const log = (...a) => console.error('[bench]', ...a);
 const started = performance.now();
@@ -65,13 +66,16 @@ try {
     oidc: { context: await ctx(), origin: main.servers['oidc-client-ts'].url },
   });
 
+  log(`signed-out loads, provider page left in the frame: ${N.signedOut} tabs per library, 2 loads each`);
+  const signedOut = await benchSignedOut({ runs: N.signedOut, bundles: size.bundles, newContext: ctx });
+
   log(`refresh coalescing: ${N.refresh} runs (spa-auth), ${N.refreshOidc} (oidc-client-ts, 4 × 1)`);
   const spaContext = await ctx();
   const spa = await benchRefreshSpa({ runs: N.refresh, context: spaContext, origin: short.servers['spa-auth'].url, provider: short.provider });
   await spaContext.close();
   const oidc = await benchRefreshOidc({ runs: N.refreshOidc, newContext: ctx, origin: short.servers['oidc-client-ts'].url, provider: short.provider });
 
-  run = { system, size, callback, fetch, restore, refresh: { spa, oidc }, ttl: TTL, outside: { count: outside.length, hosts: [...new Set(outside.map((u) => new URL(u).host))] }, };
+  run = { system, size, callback, fetch, restore, signedOut, refresh: { spa, oidc }, ttl: TTL, outside: { count: outside.length, hosts: [...new Set(outside.map((u) => new URL(u).host))] }, };
 } finally {
   await browser.close();
   await Promise.all([stack.stop(), auth0Server.stop(), auth0Provider.stop()]);

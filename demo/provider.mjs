@@ -42,6 +42,7 @@ const displayName = (sub) => sub.charAt(0).toUpperCase() + sub.slice(1);
  * @param {object} o
  * @param {number} [o.port=0] 0 picks a free port
  * @param {string[]} o.appOrigins origins of the demo pages (redirect URIs and CORS)
+ * @param {string[]} [o.redirectUris] more redirect URIs, registered as given (also as post-logout redirect URIs)
  * @param {number} [o.accessTokenTTL=600] seconds
  * @param {number} [o.refreshTokenTTL=86400] seconds
  * @param {boolean} [o.dpop=false] the client must use DPoP (dpop_bound_access_tokens)
@@ -52,6 +53,7 @@ const displayName = (sub) => sub.charAt(0).toUpperCase() + sub.slice(1);
 export async function startProvider({
   port = 0,
   appOrigins,
+  redirectUris = [],
   accessTokenTTL = 600,
   refreshTokenTTL = 24 * 3600,
   dpop = false,
@@ -84,8 +86,8 @@ export async function startProvider({
         application_type: 'web',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: appOrigins.flatMap((o) => REDIRECT_PATHS.map((p) => o + p)),
-        post_logout_redirect_uris: appOrigins.flatMap((o) => POST_LOGOUT_PATHS.map((p) => o + p)),
+        redirect_uris: [...new Set([...appOrigins.flatMap((o) => REDIRECT_PATHS.map((p) => o + p)), ...redirectUris])],
+        post_logout_redirect_uris: [...new Set([...appOrigins.flatMap((o) => POST_LOGOUT_PATHS.map((p) => o + p)), ...redirectUris])],
         dpop_bound_access_tokens: dpop,
         require_pushed_authorization_requests: requirePar,
       },

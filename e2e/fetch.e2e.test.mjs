@@ -281,7 +281,7 @@ describe('DPoP mode, no server nonces', () => {
       expect('dpop' in r.headers, `${r.method} ${r.path} carried dpop`).toBe(false);
       expect(r.headers['access-control-request-headers'] ?? '', `${r.method} ${r.path} preflight`).not.toMatch(/authorization|dpop/i);
     }
-    // the token-bearing request did not follow the redirect at all (API.md: opaque-redirect response)
+    // the token-bearing request did not follow the redirect at all (README, auth.fetch: the opaque-redirect response)
     expect(seen.filter((r) => r.method !== 'OPTIONS').map((r) => `${r.method} ${r.path}`)).toEqual(['GET /echo', 'POST /collect']);
     expect(await page.textContent('#api-result')).toContain('opaqueredirect');
     expect(redirected).toMatchObject({ type: 'opaqueredirect', status: 0 });

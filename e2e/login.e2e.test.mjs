@@ -1,7 +1,7 @@
 // Login, API call, foreign-origin call and logout through both demo pages, against the real
 // provider, with a real Chromium. After every flow: no token at rest, no page error, no CSP
 // violation.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -9,6 +9,7 @@ import { hashSecret } from '../demo/provider.mjs';
 import { startStack } from '../demo/stack.mjs';
 import { confirmLogout, launchBrowser, login, openContext } from './browser.mjs';
 import { collectBrowserState, findLeaks, issuedSecrets } from './leaks.mjs';
+import { captureDemo } from '../scripts/demo-screenshot.mjs';
 
 const SCREENSHOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'demo.png');
 const PAGES = [
@@ -223,13 +224,7 @@ describe.each(PAGES)('%s', (_name, path) => {
 
 test('screenshot of the signed-in demo page (docs/demo.png)', async (ctx) => {
   if (existsSync(SCREENSHOT) && process.env.UPDATE_SCREENSHOT !== '1') return ctx.skip();
-  const page = await open('/');
-  await signIn(page, 'alice');
-  await page.click('#call-api');
-  await page.locator('#api-result[data-state="done"]').waitFor();
-  await page.click('#call-foreign');
-  await page.locator('#foreign-result[data-state="done"]').waitFor();
-  mkdirSync(dirname(SCREENSHOT), { recursive: true });
-  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  session = await openContext(browser, { appOrigin: appOrigin() });
+  await captureDemo(await session.newPage(), { appOrigin: appOrigin(), file: SCREENSHOT });
   expectNoProblems();
 });

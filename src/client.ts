@@ -10,16 +10,17 @@ import { resolveConfig } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import { createEmitter } from './emitter.js';
 import { createLoginFlow } from './login-flow.js';
+import { checkLogoutReturn, withLogoutState } from './logout-return.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
+import { createRestore } from './restore.js';
+import { restoreNotes } from './restore-notes.js';
 import { createSession, type Tokens } from './session.js';
+import { createSnapshotStore } from './snapshot.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
 import { metadataCache, sweep, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
-
-/** Where `restoreWithRedirect` notes its last top-level prompt=none redirect (once a minute at most). */
-const RESTORE_MARK = 'spa-auth.restore';
 
 /**
  * Creates a client. Synchronous and free of I/O: options are validated at once (a bad one
@@ -43,9 +44,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(win, 'no window', 'invalid_config');
     return win.sessionStorage;
   };
-  const protocol = createProtocol(config, metadataCache(storage, issuer));
+  const protocol = createProtocol(config, metadataCache(storage, issuer), () => current()?.idToken);
   const events = createEmitter<AuthEvents>();
   const session = createSession();
+  const notes = restoreNotes(storage, issuer);
   const ended = new Set<string>();
   // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
   const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
@@ -64,6 +66,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
   /** The session as the app sees it: none once destroyed. */
   const current = () => (destroyed ? undefined : session.get());
+  const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: current()?.expiresAt }), events);
 
   /**
    * Installs tokens in this tab. `fresh` marks a new session (`authenticated`) rather than
@@ -140,6 +143,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(!signal.aborted, 'signed out meanwhile', base ? 'timeout' : 'login_required');
     dpop = key;
     await install(tokens, !base, base ? 'refreshed' : 'login');
+    if (!base) notes.framedPage.clear(); // a login succeeded: silent authorization is worth trying again
   };
 
   /** Asks every other signed-in tab (they hold presence locks) for its session; resolves the newest answer. */
@@ -169,36 +173,28 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
   });
 
-  const flow = createLoginFlow({ config, protocol, win, storage, complete });
+  const flow = createLoginFlow({ config, protocol, win, storage, complete, notes, report: (e) => events.emit('error', e) });
 
   /** Scheduled renewal runs from init() on, in a browser, unless the client was destroyed meanwhile. */
   const start = () => destroyed || !win || renewal.start();
 
-  /**
-   * Restores a session without user interaction; never rejects. Nothing is installed once
-   * `signal` aborted (logout, destroy). `stay`: no top-level redirect (the address bar holds
-   * another client's callback).
-   */
-  const restore = async (signal: AbortSignal, stay?: boolean): Promise<InitResult> => {
-    const peer = await ask();
-    if (!signal.aborted) {
+  const restore = createRestore({
+    config,
+    storage,
+    notes,
+    href: () => win?.location.href,
+    discover: protocol.discover,
+    handOff: async (signal) => {
+      const peer = await ask();
       // A hand-over that cannot be installed (keys this browser cannot use) is as good as none.
-      if (peer) await install(peer, true).catch(() => undefined);
-      if (!session.get() && config.silentAuthorization && win) await renewal.silent().catch(() => undefined);
-    }
-    try {
-      // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
-      if (!session.get() && config.restoreWithRedirect && win && !stay && !signal.aborted && !(now() - Number(storage().getItem(RESTORE_MARK)) < 60_000)) {
-        storage().setItem(RESTORE_MARK, String(now()));
-        await flow.start({ prompt: 'none', returnTo: win.location.href }, signal, true);
-        return new Promise(() => undefined);
-      }
-    } catch {
-      // storage blocked or full, or the provider unreachable: no redirect; login() is still there
-    }
-    start();
-    return { authenticated: !!current() };
-  };
+      if (peer && !signal.aborted) await install(peer, true).catch(() => undefined);
+      return !!session.get();
+    },
+    silent: () => renewal.silent(),
+    redirect: (returnTo, signal) => flow.start({ prompt: 'none', returnTo }, signal, true),
+    signedIn: () => !!session.get(),
+    report: (e) => events.emit('error', e),
+  });
 
   /** Refuses (`invalid_config`) once the client is destroyed. */
   const alive = () => must(!destroyed, 'client destroyed', 'invalid_config');
@@ -234,13 +230,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     init: () =>
       (initPromise ??= method(async () => {
         const signal = flows.signal;
-        const landed = flow.land(signal);
+        checkLogoutReturn(win, config, storage, (e) => events.emit('error', e));
+        const landed = await flow.land(signal);
         if (landed === 'posted') return { authenticated: false };
-        if (typeof landed === 'string') return restore(signal, landed === 'foreign');
-        const result = await landed;
+        // 'stale': a callback nobody here waits for, reported and removed; a normal page load goes on.
+        const restored = landed === 'leaving' ? landed : typeof landed === 'string' ? await restore(signal, landed === 'foreign') : landed;
+        if (restored === 'leaving') return new Promise<never>(() => undefined); // sent on: the page is going away
         start();
-        return result;
-      })()),
+        return typeof restored === 'boolean' ? { authenticated: !!current() } : restored;
+      })().finally(store.settled)),
     login: method((o: LoginOptions = {}) => flow.start(o, flows.signal)),
     getAccessToken,
     // fetch() semantics: an AbortError or a network TypeError rejects as it is.
@@ -257,14 +255,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       }
       // Without a session or a window (a server render) there is nothing to revoke or redirect.
       const as = tokens || win ? await protocol.discover().catch(() => undefined) : undefined;
-      if (as && tokens) await protocol.revoke(as, tokens);
+      const failed = as && tokens ? await protocol.revoke(as, tokens) : undefined;
+      if (failed) events.emit('error', failed); // cleared here; the token may live on at the server
       const url = as && !o?.localOnly ? protocol.endSessionUrl(as, tokens?.idToken) : undefined;
-      if (url && win) win.location.assign(url.href);
+      if (url && win) win.location.assign(withLogoutState(url, config, storage, protocol.random()).href);
     }),
+    subscribe: store.subscribe,
+    getSnapshot: store.get,
     // After destroy() nothing is heard: a listener added then is never called.
     on: (event, listener) => (destroyed ? () => undefined : events.on(event, listener)),
     destroy() {
       destroyed = true;
+      store.close(); // subscribers see the signed-out snapshot
       flows.abort(); // and every flow started later sees it aborted
       renewal.stop();
       events.clear();

@@ -39,6 +39,8 @@ export interface Config {
   readonly apiOrigins: readonly string[];
   readonly resource: readonly string[];
   readonly extraParams: Readonly<Record<string, string>>;
+  /** Metadata values that replace or add to the discovered ones, already checked. */
+  readonly metadata: Readonly<Record<string, unknown>>;
   /**
    * Tabs share a session (channel and locks) only with tabs of the same issuer, client and
    * token settings: a DPoP tab never takes a Bearer session, nor a tab for other resources or scopes.
@@ -63,6 +65,21 @@ const check = (ok: unknown, option: string, expected: string) => must(ok, `${opt
 const url = (value: unknown, option: string) => checkUrl(value, option, true, 'invalid_config');
 
 /**
+ * The `metadata` option: an object of JSON values; never `issuer` (the issuer check is the
+ * point of discovery); every `…_endpoint` and `…_uri` under the endpoint URL rules.
+ */
+function checkMetadata(value: unknown, allowHttp: boolean): Record<string, unknown> {
+  check(value === undefined || Object.prototype.toString.call(value) === '[object Object]', 'metadata', 'an object of metadata values');
+  const metadata = { ...(value as Record<string, unknown>) };
+  check(!('issuer' in metadata), 'metadata.issuer', 'unset (the issuer option is checked against discovery)');
+  for (const [name, v] of Object.entries(metadata)) {
+    if (/_(endpoint|uri)$/.test(name)) checkUrl(v, `metadata.${name}`, allowHttp, 'invalid_config');
+    else check(['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string')), `metadata.${name}`, 'a string, number, boolean or string array');
+  }
+  return metadata;
+}
+
+/**
  * Checks every option and applies defaults. Does no I/O.
  * @throws AuthError `invalid_config`, naming the option
  */
@@ -79,7 +96,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
   const href = (name: 'redirectUri' | 'silentRedirectUri') => url(o[name], name).href;
   const redirectUri = href('redirectUri');
-  // RFC 9700 §4.11.1 (SECURITY.md P-06): logout lands on this app, never forwards the user
+  // RFC 9700 §4.11.1 (docs/security.md P-06): logout lands on this app, never forwards the user
   // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
   // a server render, or an opaque origin, has only the latter).
   const postLogout = o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri');
@@ -96,6 +113,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     'extraParams',
     'an object of strings',
   );
+  const metadata = checkMetadata(o.metadata, isLoopback(issuerUrl));
   const scopes = [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])];
   return Object.freeze({
     ...o,
@@ -113,6 +131,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     }),
     resource,
     extraParams,
+    metadata,
     // extraParams too: an Auth0 `audience` decides which API a token is for, as `resource` does.
     // JSON, so no value can pass for two fields (a client id with a `|` in it, say).
     tabKey: JSON.stringify([o.issuer, o.clientId, o.dpop ? 'DPoP' : 'Bearer', [...scopes].sort(), resource, Object.entries(extraParams).sort()]),

@@ -15,7 +15,7 @@ export const MAX_BODY = 1 << 20;
 
 /**
  * A DPoP nonce worth keeping: `1*NQCHAR` (RFC 9449 §8.1), at most 1 KiB. Anything else is
- * ignored, never echoed back in a proof (SECURITY.md P-26).
+ * ignored, never echoed back in a proof (docs/security.md P-26).
  */
 export const DPOP_NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
 

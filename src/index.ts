@@ -18,6 +18,7 @@ export type {
   AuthClient,
   AuthClientOptions,
   AuthEventName,
+  AuthSnapshot,
   AuthEvents,
   GetAccessTokenOptions,
   InitResult,

@@ -10,10 +10,12 @@
  */
 import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
-import { must, toAuthError } from './errors.js';
+import { must, toAuthError, type AuthError } from './errors.js';
 import type { Metadata, Protocol } from './protocol.js';
+import { isNoSession, unexpected } from './restore.js';
+import type { RestoreNotes } from './restore-notes.js';
 import { postSilentResponse } from './silent-auth.js';
-import { claimTransaction, findTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
+import { claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
 import type { InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
@@ -26,6 +28,10 @@ export interface LoginFlowOptions {
   storage: () => Storage;
   /** Exchanges a validated callback and installs the new session, unless `signal` aborted meanwhile. */
   complete: (as: Metadata, tx: Transaction, params: URLSearchParams, signal: AbortSignal) => Promise<void>;
+  /** What restore remembers in this tab. */
+  notes: RestoreNotes;
+  /** Emits the `error` event (a failure that does not reject). */
+  report: (error: AuthError) => void;
 }
 
 /** The handle returned by {@link createLoginFlow}. */
@@ -35,9 +41,12 @@ export interface LoginFlow {
   /**
    * Reads the address bar, once per page: `'posted'` when it was a silent-authorization answer
    * now handed to the parent window; this client's callback, handled (the promise of its
-   * result); `'foreign'` for another client's callback (left alone); `'none'` otherwise.
+   * result, or `'stale'` when no live transaction of this tab was waiting for it: reported,
+   * removed, nothing exchanged); `'leaving'` when a stray answer on the silent page at top
+   * level was dropped and the user sent on to the app; `'foreign'` for another client's
+   * callback (left alone); `'none'` otherwise.
    */
-  land(signal: AbortSignal): Promise<InitResult> | 'posted' | 'foreign' | 'none';
+  land(signal: AbortSignal): Promise<InitResult | 'stale'> | 'posted' | 'leaving' | 'foreign' | 'none';
 }
 
 /** This window's address once it handed a silent-authorization answer up (module state: one per page). */
@@ -52,27 +61,63 @@ let handedUp: string | undefined;
  * await flow.start({ returnTo: '/orders' }, signal); // on login()
  * ```
  */
-export function createLoginFlow({ config, protocol, win, storage, complete }: LoginFlowOptions): LoginFlow {
+export function createLoginFlow({ config, protocol, win, storage, complete, notes, report }: LoginFlowOptions): LoginFlow {
   const { issuer, clientId, redirectUri, silentRedirectUri } = config;
 
+  /**
+   * An authorization response this tab has no live transaction for was taken out of the address
+   * bar. One with a code says the provider has a session now: silent authorization is worth
+   * trying again, even with an issuer that left a page in the frame before.
+   */
+  const dropped = (params: URLSearchParams) => {
+    cleanAddressBar(win!);
+    if (params.has('code')) notes.framedPage.clear();
+  };
+
+  /**
+   * A response on the silent page at top level (a provider answered a later login with the
+   * response to an earlier silent request): exchange nothing, and send the user on to the
+   * `returnTo` of this tab's live login, else to `redirectUri`, where `init()` reports it
+   * and restores the session the usual way.
+   */
+  const sendOn = (params: URLSearchParams): 'leaving' => {
+    dropped(params);
+    notes.strayResponse.set();
+    const live = newestTransaction(storage, now(), (tx) => tx.issuer === issuer && tx.clientId === clientId && !tx.restore);
+    try {
+      if (live) spendTransaction(storage(), live.state, now()); // its own answer is never coming
+    } catch {
+      // storage blocked: nothing to spend
+    }
+    win!.location.replace(live?.returnTo === undefined ? redirectUri : new URL(live.returnTo, win!.location.origin).href);
+    return 'leaving';
+  };
+
   /** The callback for `state`, with this tab's transaction for it (undefined: unknown, used or expired). */
-  const callback = async (params: URLSearchParams, state: string, tx: Transaction | undefined, signal: AbortSignal): Promise<InitResult> => {
+  const callback = async (params: URLSearchParams, state: string, tx: Transaction | undefined, signal: AbortSignal): Promise<InitResult | 'stale'> => {
     try {
       spendTransaction(storage(), state, now()); // single use, whatever happens next
     } catch {
       // storage blocked: there was no transaction to spend
     }
     cleanAddressBar(win!); // a callback URL comes from a window
-    must(tx, 'bad callback state', 'invalid_state');
-    // A copy of this transaction in a duplicated tab must not reach the token endpoint as well.
-    must(await claimTransaction(win!.navigator.locks, tx, now()), 'callback used in another tab', 'invalid_state');
+    // Unknown, used or expired (the URL opened again: back button, restored tab, bookmark), or a
+    // copy of this transaction that a duplicated tab already used (a code presented twice makes
+    // the provider revoke what it issued for it): nothing is exchanged, and a user with a live
+    // session is not signed out by it.
+    if (!tx || !(await claimTransaction(win!.navigator.locks, tx, now()))) {
+      dropped(params);
+      report(unexpected(`on ${redirectUri} (reopened by the back button, a restored tab or a bookmark)`, tx ? 'used in another tab' : undefined));
+      return 'stale';
+    }
     let authenticated = true;
     try {
       await complete(protocol.adopt(tx.metadata), tx, params, signal);
     } catch (err) {
       const e = toAuthError(err);
-      // A prompt=none restore that found no provider session is not a failure.
+      // A prompt=none restore that found no provider session is not a failure; other provider answers are reported.
       if (!tx.restore || e.code !== 'oauth_error') throw e;
+      if (!isNoSession(e)) report(e);
       authenticated = false;
     }
     return tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo };
@@ -108,10 +153,13 @@ export function createLoginFlow({ config, protocol, win, storage, complete }: Lo
         handedUp = win!.location.href;
         return 'posted';
       }
-      // A callback: code or error, and state (API.md). One for another client on this page
+      const response = !!state && (params.has('code') || params.has('error'));
+      // The same on the silent page at top level, where nobody waits for it (another issuer's is left alone).
+      if (response && !tx && at(silentRedirectUri) && !at(redirectUri) && (params.get('iss') ?? issuer) === issuer) return sendOn(params);
+      // A callback: code or error, and state (README, "Decisions"). One for another client on this page
       // (same redirect URI, another issuer or client id) is left to that client.
       if (tx && (tx.issuer !== issuer || tx.clientId !== clientId)) return 'foreign';
-      if (state && (params.has('code') || params.has('error')) && at(redirectUri)) return callback(params, state, tx, signal);
+      if (response && at(redirectUri)) return callback(params, state, tx, signal);
       // An answer in the fragment is never used (login asks for response_mode=query), but the
       // tokens or code a misbehaving provider put there leave the address bar and history. Only a
       // fragment made of parameters is one: a hash route (`#/verify?user=bob&code=1`) is the app's.

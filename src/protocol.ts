@@ -11,12 +11,18 @@
  * @module
  */
 import * as oauth from 'oauth4webapi';
+// Two symbols oauth4webapi exports but does not declare (openid-client uses them): skip its
+// discovery issuer check (ours is exact), and supply the expected ID token issuer per token.
+// @ts-expect-error -- exported, not declared
+import { _expectedIssuer, _nodiscoverycheck } from 'oauth4webapi';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
+import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
+import { tokenFailure } from './token-failure.js';
 import { checkUrl } from './url.js';
 
 /** Authorization server metadata, validated. */
@@ -47,8 +53,12 @@ export interface Protocol {
   exchangeCode(as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens, dpop?: DPoPSession): Promise<Tokens>;
   /** The next tokens of `base` from its refresh token. */
   refresh(as: Metadata, base: Tokens & { refreshToken: string }, dpop?: DPoPSession): Promise<Tokens>;
-  /** RFC 7009 revocation of the refresh token, else the access token; best effort: never rejects. */
-  revoke(as: Metadata, tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>): Promise<void>;
+  /**
+   * RFC 7009 revocation of the refresh token, else the access token. Never rejects: resolves the
+   * failure (the token may still be valid), or undefined when revoked or when the server has no
+   * revocation endpoint.
+   */
+  revoke(as: Metadata, tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>): Promise<AuthError | undefined>;
   endSessionUrl(as: Metadata, idToken: string | undefined): URL | undefined;
 }
 
@@ -60,7 +70,7 @@ const B64TOKEN = /^[\w\-.~+/]+=*$/;
  * Request parameters the SDK sets or checks afterwards (acr_values, max_age: use acrValues,
  * maxAge); `extraParams` cannot set them, in any case (some servers read names case-insensitively).
  */
-const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
+const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|id_token_hint|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
 /** Decodes base64url to a binary string (atob throws on anything that is not base64). */
 const b64u = (text: string) => atob(text.replace(/-/g, '+').replace(/_/g, '/'));
 /** Endpoints every server must have, then optional ones (checked when present). */
@@ -83,8 +93,10 @@ export interface MetadataCache {
  * Binds the protocol to a configuration. Does no I/O until a method is called; discovery
  * runs once and is shared by all callers (a failed discovery is retried on the next call).
  * A cached metadata document is re-validated before use; a bad one is simply rediscovered.
+ * `idToken` reads the ID token the tab holds: every `prompt=none` request sends it as
+ * `id_token_hint` (OIDC Core §3.1.2.1; some providers refuse `prompt=none` without it).
  */
-export function createProtocol(config: Config, cache: MetadataCache): Protocol {
+export function createProtocol(config: Config, cache: MetadataCache, idToken: () => string | undefined = () => undefined): Protocol {
   const { clientId, issuer, issuerUrl, allowHttp, clockTolerance } = config;
   const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
@@ -97,9 +109,15 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
   const random = oauth.generateRandomState;
   let discovery: Promise<Metadata> | undefined;
 
-  /** RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. */
-  const validate = (as: Metadata): Metadata => {
-    must(as.issuer === issuer, 'issuer mismatch');
+  /**
+   * RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. The
+   * `metadata` option's values replace the discovered ones first.
+   */
+  const validate = (found: Metadata): Metadata => {
+    const as = { ...found, ...config.metadata } as Metadata;
+    // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
+    if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) Object.assign(as, { [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
+    else must(as.issuer === issuer, 'issuer mismatch');
     ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
     must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
@@ -175,8 +193,10 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         }
         let res = await oauth.discoveryRequest(issuerUrl, http);
         if (res.status === 404) res = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-        const as = validate(await oauth.processDiscoveryResponse(issuerUrl, res));
-        cache.set(as);
+        // The issuer is compared below, exactly (or as a tenant template), not by oauth4webapi.
+        const found = await oauth.processDiscoveryResponse(_nodiscoverycheck as URL, res);
+        const as = validate(found);
+        cache.set(found); // as discovered: the options may change before it is read again
         return as;
       }).catch((err: unknown) => {
         discovery = undefined;
@@ -220,6 +240,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
           code_challenge: await oauth.calculatePKCECodeChallenge(tx.verifier),
           code_challenge_method: 'S256',
           prompt,
+          id_token_hint: prompt === 'none' ? idToken() : undefined,
           login_hint: p.loginHint,
           acr_values: p.acrValues,
           max_age: p.maxAge,
@@ -245,7 +266,10 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         .catch(() => undefined);
       return call(async () => {
         const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
-        const result = await finish(as, res, await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }), base, dpop, jwks);
+        const answer = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
+          throw res.status === 200 || oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
+        });
+        const result = await finish(as, res, answer, base, dpop, jwks);
         // requireIdToken: the claims are this response's.
         must(result.claims.iat as number * 1000 >= tx.createdAt - clockTolerance * 1000, 'bad ID token iat');
         // OIDC Core §5.5.1.1: the acr asked for (step-up) is the acr obtained.
@@ -267,23 +291,29 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         } catch (err) {
           // A 200 means the provider has rotated the refresh token: refusing its answer ends the
           // session (login_required), as a retry would replay the old one and get the grant revoked.
-          throw res.status === 200 ? new AuthError('login_required', 'renewal refused', { cause: toAuthError(err).message }) : err;
+          if (res.status === 200) throw new AuthError('login_required', 'renewal refused', { cause: toAuthError(err).message });
+          throw oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
         }
       }, dpop),
 
     // RFC 7009 §2.1: revoking the refresh token also invalidates its access tokens, and servers
-    // that issue JWT access tokens refuse to revoke those. Best effort: failures are ignored and
-    // the answer is not read.
+    // that issue JWT access tokens refuse to revoke those. §2.2: success is a 200. A failure is
+    // handed back for the app to hear of (some servers demand client authentication here).
     revoke: async (as, { refreshToken: rt, accessToken }) => {
+      if (!as.revocation_endpoint) return undefined;
+      const where = String(as.revocation_endpoint).replace(/[?#].*$/, '');
       try {
-        if (as.revocation_endpoint) {
-          await http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
-            method: 'POST',
-            body: new URLSearchParams({ client_id: clientId, token: rt ?? accessToken, token_type_hint: rt ? 'refresh_token' : 'access_token' }),
-          });
-        }
-      } catch {
-        // nothing to do: the session is over here either way
+        const res = await http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
+          method: 'POST',
+          body: new URLSearchParams({ client_id: clientId, token: rt ?? accessToken, token_type_hint: rt ? 'refresh_token' : 'access_token' }),
+        });
+        if (res.status === 200) return undefined;
+        const body = (await res.json().catch(() => ({}))) as { error?: unknown; error_description?: unknown };
+        const code = typeof body.error === 'string' ? 'oauth_error' : 'invalid_response';
+        return new AuthError(code, `Revocation at ${where} failed with HTTP ${res.status}: the ${rt ? 'refresh' : 'access'} token may still be valid`, { error: body.error, errorDescription: body.error_description, cause: `HTTP ${res.status}` });
+      } catch (err) {
+        const e = toAuthError(err, 'network_error');
+        return new AuthError(e.code, `Revocation at ${where} failed (${e.cause ?? e.code}): the ${rt ? 'refresh' : 'access'} token may still be valid`, { cause: e.cause ?? e.code });
       }
     },
 

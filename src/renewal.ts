@@ -17,6 +17,7 @@ import { createRefresher } from './refresh.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { Session, Tokens } from './session.js';
 import { silentAuthorize } from './silent-auth.js';
+import { failureOf } from './token-failure.js';
 import type { Transaction } from './transaction.js';
 import type { AuthEvents } from './types.js';
 
@@ -84,6 +85,8 @@ export function createRenewal(o: RenewalOptions): Renewal {
   const dueAt = () => renewAt(session.get(), config.refreshLeeway * 1000, jitter);
   const needsRefresh = () => now() >= (dueAt() ?? Infinity);
   const noSession = (error?: string) => new AuthError('login_required', 'no session', { error });
+  // A server's Retry-After (RFC 9110 §10.2.3): until then, for this session, its answer stands.
+  let pause: { until: number; version: number; error: AuthError } | undefined;
 
   const silent = async (base?: Tokens): Promise<void> => {
     const signal = o.signal();
@@ -101,10 +104,17 @@ export function createRenewal(o: RenewalOptions): Renewal {
     const tokens = session.get();
     if (!tokens) throw noSession();
     const version = session.version();
+    if (pause?.version === version && now() < pause.until) throw pause.error;
     try {
       if (tokens.refreshToken) {
         const as = await protocol.discover();
-        const next = await protocol.refresh(as, tokens as Tokens & { refreshToken: string }, o.dpop());
+        const next = await protocol.refresh(as, tokens as Tokens & { refreshToken: string }, o.dpop()).catch(async (err: unknown) => {
+          // The grant is over: one silent authorization may still start a new chain, without the dead refresh token.
+          const e = toAuthError(err);
+          if (!failureOf(e)?.final || !config.silentAuthorization || session.version() !== version) throw e;
+          await silent({ ...tokens, refreshToken: undefined }).catch(() => Promise.reject(e));
+        });
+        if (!next) return; // renewed by silent authorization
         // A response that lands after logout or after another tab's tokens were adopted is stale;
         // after logout its refresh token belongs to nobody, and is revoked (best effort).
         if (session.version() === version) await o.install(next);
@@ -113,9 +123,15 @@ export function createRenewal(o: RenewalOptions): Renewal {
       else must(now() < tokens.expiresAt, 'no refresh token', 'login_required');
     } catch (err) {
       const e = toAuthError(err);
-      // Fatal: the grant is over (no retry can help), or there is nothing to renew with.
-      const fatal = e.code === 'oauth_error' ? !TRANSIENT.test(e.error ?? '') : e.code === 'login_required';
+      const failure = failureOf(e);
+      // Fatal: the grant is over (no retry can help), or there is nothing to renew with. A
+      // token endpoint's 4xx other than 408 and 429 is final, with or without an OAuth error.
+      const fatal = failure ? failure.final : e.code === 'oauth_error' ? !TRANSIENT.test(e.error ?? '') : e.code === 'login_required';
       if (fatal && session.version() === version) o.end(e);
+      if (failure?.retryAfter !== undefined) {
+        pause = { until: now() + failure.retryAfter, version, error: e };
+        scheduler.retryAfter(failure.retryAfter);
+      }
       throw e;
     }
   };

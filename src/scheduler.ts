@@ -27,6 +27,8 @@ export interface Scheduler {
   stop(): void;
   /** Re-reads dueAt() and re-arms (called after new tokens are installed). */
   reschedule(): void;
+  /** The server asked for a pause (`Retry-After`): the next retry waits at least `ms` from now. */
+  retryAfter(ms: number): void;
 }
 
 /** Minimum spacing between two onDue calls, so expires_in≈0 can't drive a hot loop. */
@@ -110,5 +112,11 @@ export function createScheduler({ now, dueAt, onDue }: SchedulerOptions): Schedu
       arm();
     },
     reschedule: arm,
+    retryAfter(ms) {
+      lastFire = now();
+      firedFor = dueAt();
+      backoff = Math.max(MIN_INTERVAL, ms);
+      arm();
+    },
   };
 }

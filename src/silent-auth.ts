@@ -15,6 +15,12 @@ import { parseUrl } from './url.js';
 /** How long a provider page left in the silent iframe may take to redirect back by script. */
 export const GRACE_MS = 2000;
 
+/**
+ * The `cause` of the `timeout` that {@link silentAuthorize} rejects with when the provider left
+ * a page in the frame (it showed its login or an error page instead of redirecting back).
+ */
+export const PAGE_LEFT_IN_FRAME = 'the provider showed a page in the frame instead of redirecting back';
+
 /** The `type` of the message the silent redirect page posts to its parent. */
 export const SILENT_MESSAGE = 'spa-auth:silent';
 
@@ -56,15 +62,16 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
     // Thrown in the executor, this rejects the promise.
     must(win && httpOrigin(o.url) && httpOrigin(o.redirectOrigin) === o.redirectOrigin, 'silent auth: bad URL or no window', 'invalid_config');
     const iframe = win.document.createElement('iframe');
-    /** Cleans up, then resolves `params`, or rejects with a timeout without them. */
-    const finish = (params?: URLSearchParams) => {
+    /** Cleans up, then resolves `params`, or rejects with a timeout (`left`: a provider page stayed) without them. */
+    const finish = (params?: URLSearchParams, left?: boolean) => {
       clearTimeout(timer);
       clearTimeout(grace);
       o.signal?.removeEventListener('abort', abort);
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
-      else reject(new AuthError('timeout', 'silent auth timed out'));
+      else if (left) reject(new AuthError('timeout', `Silent authorization: the provider showed a page in the hidden iframe instead of redirecting to ${o.redirectOrigin} (a login page it will not frame, or an error page: check clientId and silentRedirectUri)`, { cause: PAGE_LEFT_IN_FRAME }));
+      else reject(new AuthError('timeout', `Silent authorization: no answer within ${o.timeoutMs / 1000} s`, { cause: o.signal?.aborted ? 'cancelled' : 'no answer' }));
     };
     const onMessage = ({ origin, source, data }: MessageEvent) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker
@@ -92,7 +99,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
       try {
         void iframe.contentWindow?.location.href;
       } catch {
-        grace = setTimeout(finish, GRACE_MS);
+        grace = setTimeout(() => finish(undefined, true), GRACE_MS);
       }
     };
     iframe.src = o.url; // absolute: checked above

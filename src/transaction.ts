@@ -76,6 +76,25 @@ export function findTransaction(store: () => Store, state: string, now: number):
   }
 }
 
+/**
+ * The newest live transaction that `pick` accepts, left in place; undefined when there is none
+ * or storage is blocked.
+ */
+export function newestTransaction(store: () => Store, now: number, pick: (tx: Transaction) => boolean): Transaction | undefined {
+  try {
+    const s = store();
+    let newest: Transaction | undefined;
+    for (let i = s.length; i--; ) {
+      const key = s.key(i);
+      const tx = key?.startsWith(PREFIX) ? read(s, key, now) : undefined;
+      if (tx && pick(tx) && !(newest && newest.createdAt > tx.createdAt)) newest = tx;
+    }
+    return newest;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Deletes the transaction for `state`, whatever it held, before anything else happens with it; and every expired one. */
 export function spendTransaction(store: Store, state: string, now: number): void {
   store.removeItem(PREFIX + state);

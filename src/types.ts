@@ -4,6 +4,23 @@
  */
 import type { AuthError } from './errors.js';
 
+// The public types name the platform's fetch types. A project compiled without the DOM library
+// and without @types/node (an SSR or worker build with `lib: ["ES2022"]`) has none of them:
+// these empty declarations make the names exist there, and merge with the real ones wherever
+// the DOM library or @types/node declares them, changing nothing.
+declare global {
+  interface Request {}
+  interface RequestInit {}
+  interface Response {}
+  interface URL {}
+}
+
+/**
+ * The signature of the platform's `fetch`, written out so that the declarations do not depend
+ * on a global `fetch` value being declared.
+ */
+export type FetchFunction = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
 /**
  * Options for {@link createAuthClient}. Validated synchronously: a bad value throws
  * `AuthError('invalid_config')` naming the option. Durations are in seconds.
@@ -42,6 +59,15 @@ export interface AuthClientOptions {
    * @example `extraParams: { audience: 'https://api.example.com' }`
    */
   extraParams?: Readonly<Record<string, string>>;
+  /**
+   * Supplies or overrides single values of the discovered metadata (RFC 8414 §2 names), for
+   * providers whose discovery leaves one out: Amazon Cognito's `/logout`, Auth0's `/v2/logout`.
+   * Every `…_endpoint` and `…_uri` value follows the endpoint rules (`https:`; `http:` only on a
+   * loopback host, and only when the issuer is on one); `issuer` cannot be overridden.
+   * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+   * @example `metadata: { end_session_endpoint: 'https://auth.example.com/logout?logout_uri=https%3A%2F%2Fapp.example.com%2F' }`
+   */
+  metadata?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
   /** Seconds before expiry at which the access token is renewed. Default 60. */
   refreshLeeway?: number;
   /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 60 (OIDC Core §3.1.3.7 asks for a small tolerance). */
@@ -61,7 +87,7 @@ export interface AuthClientOptions {
   /** Seconds before silent authorization gives up. Default 10. */
   silentTimeout?: number;
   /** The `fetch` used for every request (tests, instrumentation). Default `globalThis.fetch`. */
-  fetch?: typeof fetch;
+  fetch?: FetchFunction;
 }
 
 /**
@@ -110,6 +136,25 @@ export interface User {
   readonly [claim: string]: unknown;
 }
 
+/**
+ * What a UI shows about the session, from {@link AuthClient.getSnapshot}: frozen, and the same
+ * object until one of its fields changes.
+ * @example
+ * ```ts
+ * const { loading, isAuthenticated, user } = auth.getSnapshot();
+ * ```
+ */
+export interface AuthSnapshot {
+  /** Whether this tab holds a session. */
+  readonly isAuthenticated: boolean;
+  /** The validated ID token claims of the session, or `undefined` without one. */
+  readonly user: User | undefined;
+  /** Access-token expiry, epoch milliseconds, or `undefined` without a session. */
+  readonly expiresAt: number | undefined;
+  /** True until `init()` settles (resolves or rejects): show neither "signed in" nor "signed out" yet. */
+  readonly loading: boolean;
+}
+
 /** Events and their payloads; see {@link AuthClient.on}. */
 export interface AuthEvents {
   /** A session started in this tab (callback, tab handoff, silent authorization). */
@@ -120,7 +165,13 @@ export interface AuthEvents {
   sessionExpired: { error: AuthError };
   /** Logout, here or in another tab. */
   loggedOut: Record<string, never>;
-  /** A background failure, e.g. a refresh that will be retried. */
+  /**
+   * A failure the app did not call for and that did not reject: a renewal that will be retried;
+   * a restore that failed for another reason than "no session" (the provider answered
+   * `invalid_request`, left a page in the silent frame, timed out; discovery failed), or that
+   * was skipped because the issuer left a page in the frame earlier in this tab; a stale
+   * callback (`invalid_state`). The provider's "no session" answers and "no other tab" emit nothing.
+   */
   error: AuthError;
   /** An API answered `insufficient_user_authentication` (RFC 9470); pass these to `login()`. */
   stepUpRequired: { url: string; acrValues?: string; maxAge?: number };
@@ -138,10 +189,15 @@ export interface AuthClient {
   /**
    * On the callback URL (`redirectUri` with `code` or `error`): validates the response, exchanges
    * the code, validates the ID token, cleans the address bar, and resolves `{ authenticated: true,
-   * returnTo }`; rejects with `invalid_state`, `invalid_response` or `oauth_error` when the callback
-   * fails validation. Elsewhere: restores the session from another tab, then by silent
-   * authorization (then, with `restoreWithRedirect`, one top-level `prompt=none` redirect) and
-   * never rejects. Calling it twice returns the same promise.
+   * returnTo }`; rejects with `invalid_response` or `oauth_error` when a callback of a live
+   * transaction of this tab fails validation. A stale callback (its `state` unknown, used or
+   * expired: the URL reopened, the back button, a restored tab) exchanges nothing, leaves the
+   * address bar, emits `error` (`invalid_state`) and continues as a normal page load. Elsewhere:
+   * restores the session from another tab, then by silent authorization (then, with
+   * `restoreWithRedirect`, one top-level `prompt=none` redirect) and never rejects; failures
+   * other than "no session" are `error` events. On the silent page loaded at top level, a stray
+   * authorization response is dropped and the user sent on to the app (the promise never
+   * settles there). Calling it twice returns the same promise.
    * @see https://www.rfc-editor.org/rfc/rfc9207 (issuer identification)
    * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
    * @example
@@ -198,6 +254,28 @@ export interface AuthClient {
   logout(options?: LogoutOptions): Promise<void>;
   /** Subscribes to an event; returns the unsubscribe function. */
   on<K extends AuthEventName>(event: K, listener: (payload: AuthEvents[K]) => void): () => void;
+  /**
+   * Calls `listener()` after each change of {@link AuthClient.getSnapshot}'s snapshot: a session
+   * started (callback, another tab, silent authorization), renewed, expired or ended (here or in
+   * another tab), `init()` settled, or the client destroyed. Returns the unsubscribe function.
+   * Listeners run before the app's `on()` listeners of the same change; one that throws is
+   * reported and never stops the others. Needs no `this`: pass it on as it is.
+   * @see https://react.dev/reference/react/useSyncExternalStore
+   * @example
+   * ```ts
+   * const user = useSyncExternalStore(auth.subscribe, auth.getSnapshot).user; // React
+   * ```
+   */
+  subscribe(listener: () => void): () => void;
+  /**
+   * The session as a frozen {@link AuthSnapshot}. Repeated calls return the same object until a
+   * field changes, as React's `useSyncExternalStore` requires. Needs no `this`.
+   * @example
+   * ```ts
+   * const unsubscribe = auth.subscribe(() => render(auth.getSnapshot()));
+   * ```
+   */
+  getSnapshot(): AuthSnapshot;
   /** Stops timers and listeners; the client is unusable afterwards. */
   destroy(): void;
   /** Whether this tab holds a session (tokens may still need renewal; see `expiresAt`). */

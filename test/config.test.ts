@@ -40,7 +40,7 @@ describe('options', () => {
     ['silentRedirectUri', { silentRedirectUri: 'http://app.example.com/silent' }],
     ['postLogoutRedirectUri', { postLogoutRedirectUri: 'http://app.example.com/' }],
     ['postLogoutRedirectUri', { postLogoutRedirectUri: 'javascript:alert(1)' }],
-    // SECURITY.md P-06 (RFC 9700 §4.11.1): logout lands on the app's own origin
+    // docs/security.md P-06 (RFC 9700 §4.11.1): logout lands on the app's own origin
     ['postLogoutRedirectUri', { postLogoutRedirectUri: 'https://evil.example/' }],
     ['postLogoutRedirectUri', { postLogoutRedirectUri: 'https://app.example.com.evil.example/' }],
     ['silentRedirectUri', { silentRedirectUri: 'silent.html' }],

@@ -13,17 +13,24 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Gzipped bytes the script-tag bundle may weigh. DESIGN.md asks for 12 KB, never above 13.5 KB;
+ * Gzipped bytes the script-tag bundle may weigh. The goal is 12 KB, never above 13.5 KB;
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
- * errors) about 8 KB. This budget is the size reached (17,070 bytes: since 16,130, the fixes of five
+ * errors) about 8 KB. This budget is the size reached (since 16,130, the fixes of five
  * reviews added 853, splitting client.ts 103, the client-wide `extraParams` 84, giving up on
- * a refused silent frame 39, and a trim took 139 back), rounded up; it goes up
+ * a refused silent frame 39, `getSnapshot`/`subscribe` for UI frameworks 208, and a trim took
+ * 139 back; then interop with other providers added
+ * 1,276: renewal failures classified by status with Retry-After about 440, the logout state and
+ * reported revocation failures about 460, the `metadata` option about 180, Entra ID multi-tenant
+ * issuers about 170, `id_token_hint` 24), and restore that never strands the user added 1,251
+ * (stale callbacks and stray silent-page answers handled instead of rejected, restore failures
+ * reported with messages that say how to fix them, the per-tab memory of a provider that leaves
+ * a page in the silent frame): 19,557 with both, rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 17_100;
+const IIFE_BUDGET = 19_900;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);
@@ -51,23 +58,48 @@ describe.runIf(existsSync(iifePath))('dist', () => {
     expect(readFileSync(esmPath, 'utf8')).toMatch(/from ['"]oauth4webapi['"]/);
   });
 
-  it('the declarations type-check in a project without the DOM library (a server or SSR build)', () => {
+  /** Type-checks `source` as a consumer of dist/index.d.ts with these libraries and `@types` packages. */
+  const typeCheckConsumer = (source: string, lib: string[], types: string[]): string[] => {
     const dir = mkdtempSync(join(tmpdir(), 'spa-auth-types-'));
     try {
       const file = join(dir, 'consumer.ts');
       const dts = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-      writeFileSync(file, `import { createAuthClient, type AuthClient } from ${JSON.stringify(dts)};\nexport const make = (): AuthClient => createAuthClient({ issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb' });\n`);
+      writeFileSync(file, source.replace('SPA_AUTH', JSON.stringify(dts)));
       const program = ts.createProgram([file], {
         noEmit: true, strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false,
         target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-        lib: ['lib.es2022.d.ts'], types: ['node'], typeRoots: [fileURLToPath(new URL('../node_modules/@types', import.meta.url))],
+        lib, types, typeRoots: [fileURLToPath(new URL('../node_modules/@types', import.meta.url))],
       });
-      const errors = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-      expect(errors).toEqual([]);
+      return ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  };
+  const serverConsumer = `import { createAuthClient, type AuthClient } from SPA_AUTH;
+export const make = (): AuthClient => createAuthClient({ issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb' });
+`;
+
+  it('the declarations type-check with ES2022 alone: no DOM library, no @types/node (a server or SSR build)', () => {
+    expect(typeCheckConsumer(serverConsumer, ['lib.es2022.d.ts'], [])).toEqual([]);
+  }, 120_000);
+
+  it('the declarations type-check beside @types/node, without the DOM library', () => {
+    expect(typeCheckConsumer(serverConsumer, ['lib.es2022.d.ts'], ['node'])).toEqual([]);
+  }, 120_000);
+
+  it('in a browser project, auth.fetch and the fetch option keep the DOM types', () => {
+    const browserConsumer = `import { createAuthClient } from SPA_AUTH;
+const auth = createAuthClient({ issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb', fetch: window.fetch.bind(window) });
+export async function me(): Promise<unknown> {
+  const res: Response = await auth.fetch(new Request('https://api.example.com/me'), { headers: { accept: 'application/json' } });
+  return res.ok ? res.json() : undefined;
+}
+// a Response is not just any object: the DOM's own types still apply
+// @ts-expect-error -- a number is not a Response
+export const wrong: Response = 42;
+`;
+    expect(typeCheckConsumer(browserConsumer, ['lib.es2022.d.ts', 'lib.dom.d.ts'], [])).toEqual([]);
+  }, 120_000);
 
   it('a client made during server rendering stays inert: no request, no listener, login() refuses', async () => {
     const { createAuthClient } = (await import(/* @vite-ignore */ esmPath.href)) as typeof import('../src/index.js');
@@ -100,6 +132,8 @@ describe.runIf(existsSync(iifePath))('dist', () => {
     expect(pkg.sideEffects).toBe(false);
     expect(Object.keys(pkg.dependencies as object)).toEqual(['oauth4webapi']);
     expect((pkg.exports as Record<string, Record<string, string>>)['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    // `npm pack` (and publish) build first, so a tarball never ships without dist/
+    expect((pkg.scripts as Record<string, string>).prepack).toBe('npm run build');
   });
 });
 

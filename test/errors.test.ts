@@ -70,7 +70,7 @@ describe('no secret reaches an error', () => {
   }
 });
 
-// The renewal paths (SECURITY.md P-33): refresh answers that fail validation, with tokens planted
+// The renewal paths (docs/security.md P-33): refresh answers that fail validation, with tokens planted
 // in them, seen through every surface an app or a tracker reads.
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);

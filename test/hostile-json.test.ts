@@ -1,6 +1,6 @@
 /**
- * JSON oddities from a hostile provider (SECURITY.md P-13, P-14 "never Object.assign or
- * deep-merge untrusted JSON"; BBA §8.4 prototype poisoning). `__proto__` and `constructor`
+ * JSON oddities from a hostile provider (docs/security.md P-13, P-14: no object is
+ * built by merging untrusted JSON into it; BBA §8.4 on prototype poisoning). `__proto__` and `constructor`
  * keys in the token response, the discovery document and the ID token claims must neither
  * pollute Object.prototype nor smuggle a value into the session; odd `expires_in` values must
  * be clamped or refused.

@@ -1,5 +1,5 @@
 /**
- * A hostile page or link (SECURITY.md P-02, P-06, P-31): returnTo encodings, callback URLs with
+ * A hostile page or link (docs/security.md P-02, P-06, P-31): returnTo encodings, callback URLs with
  * repeated parameters, and spoofed silent-authorization messages.
  */
 import { describe, expect, it } from 'vitest';

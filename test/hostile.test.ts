@@ -50,7 +50,7 @@ describe('hostile JWKS', () => {
   }
 });
 
-describe('the JWKS fetched in parallel with the token request (SECURITY.md P-14)', () => {
+describe('the JWKS fetched in parallel with the token request (docs/security.md P-14)', () => {
   const jwksRequests = () => flow.server.requests.filter((r) => r.url.pathname === '/jwks');
 
   it('is sent like every other authorization server request: no redirects, JSON', async () => {
@@ -113,7 +113,7 @@ describe('hostile token endpoint', () => {
     expect(flow.server.requests.some((r) => r.url.hostname === 'evil.example')).toBe(false);
   });
 
-  // RFC 9449 §8.1, SECURITY.md P-26: a nonce is 1*NQCHAR; a bad or oversized one is ignored.
+  // RFC 9449 §8.1, docs/security.md P-26: a nonce is 1*NQCHAR; a bad or oversized one is ignored.
   const nonces: Array<[string, string, boolean]> = [
     ['a valid nonce', 'n-1.valid_NONCE~', true],
     ['a nonce over 1 KiB', 'n'.repeat(1025), false],

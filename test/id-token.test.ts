@@ -81,7 +81,7 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
     await expectCode(flow.client().init(), 'invalid_response');
   });
 
-  // OIDC Core §3.1.3.7 step 12 / SECURITY.md P-35: a step-up is complete only with the acr asked for.
+  // OIDC Core §3.1.3.7 step 12 / docs/security.md P-35: a step-up is complete only with the acr asked for.
   const acrCases: Array<[string, unknown, boolean]> = [
     ['a weaker acr', 'urn:acr:password', false],
     ['no acr', undefined, false],
@@ -119,7 +119,7 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
   });
 });
 
-describe('refreshed ID token (OIDC Core §12.2, SECURITY.md P-18)', () => {
+describe('refreshed ID token (OIDC Core §12.2, docs/security.md P-18)', () => {
   afterEach(() => vi.useRealTimers());
   /** Moves the wall clock only; timers and promises run for real. */
   const advanceClock = (ms: number) => {

@@ -1,6 +1,6 @@
 /**
  * ID token header tricks from a hostile provider (RFC 7515 §4.1, RFC 8725 §3.1, §3.10;
- * SECURITY.md P-16 "signature verified with keys from jwks_uri only", "crit is rejected").
+ * docs/security.md P-16: the signature is checked with a key from jwks_uri, and `crit` is refused).
  * Each ID token is signed with a key the test controls; the test's JWKS replaces the server's.
  * Every one must be refused, and the client must fetch no URL the token names.
  */

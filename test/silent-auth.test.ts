@@ -201,7 +201,7 @@ describe('postSilentResponse', () => {
   });
 });
 
-describe('silent renewal through the client (OIDC Core §12.2 by analogy, SECURITY.md P-18)', () => {
+describe('silent renewal through the client (OIDC Core §12.2 by analogy, docs/security.md P-18)', () => {
   beforeEach(() => vi.useRealTimers());
   const flow = useFlow();
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthClient, AuthClientOptions } from '../src/index.js';
 import { resolveConfig } from '../src/config.js';
 import { APP, captureNavigation, landOn } from './helpers/browser.js';
-import { expectCode, useFlow } from './helpers/flow.js';
+import { expectCode, expectStale, useFlow } from './helpers/flow.js';
 import { heldTokenAnswers, silentFrames } from './helpers/frames.js';
 import { fakeLocks } from './helpers/locks.js';
 
@@ -52,7 +52,8 @@ describe('tabs of one origin', () => {
     for (const [k, v] of copy) sessionStorage.setItem(k, v);
     landOn(callback);
     const exchanges = flow.server.tokenRequests().length;
-    await expectCode(flow.client(shared).init(), 'invalid_state');
+    // used in another tab: nothing exchanged, and the copy takes the session over from the first tab
+    await expectStale(flow.client(shared), true);
     expect(flow.server.tokenRequests()).toHaveLength(exchanges);
     expect(first.isAuthenticated).toBe(true);
   });
@@ -332,5 +333,17 @@ describe('tabs of one origin', () => {
     await expect(a?.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'login_required' });
     await vi.waitFor(() => expect(expired).toHaveBeenCalledTimes(1));
     expect(b?.isAuthenticated).toBe(false);
+  });
+
+  it('a bare 403 from the token endpoint ends the session in every tab too, and no tab retries it', async () => {
+    const [a, b] = await tabs(1);
+    const expired = vi.fn();
+    b?.on('sessionExpired', expired);
+    flow.server.override.set('/token', () => new Response(null, { status: 403 }));
+    await expect(a?.getAccessToken({ forceRefresh: true })).rejects.toMatchObject({ code: 'login_required' });
+    await vi.waitFor(() => expect(expired).toHaveBeenCalledTimes(1));
+    expect(expired.mock.calls[0]?.[0].error.error).toBe('invalid_response');
+    await expectCode(b!.getAccessToken({ forceRefresh: true }), 'login_required');
+    expect(refreshes()).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Teardown and clean state (SECURITY.md P-10; API.md destroy(): "Stops timers and listeners").
+ * Teardown and clean state (docs/security.md P-10; the README on destroy(): it stops timers and listeners).
  * After destroy(), and after a failed init(), nothing of the client may stay behind: window
  * listeners, iframes, open BroadcastChannels, held Web Locks (other than the documented
  * spent-state lock), pending timers, login transactions. And a client that met a hostile

@@ -16,6 +16,81 @@
   }
 
   const describe = (err) => (err && err.code ? `${err.code}${err.error ? ` (${err.error})` : ''}: ${err.message}` : String(err));
+  const clock = (ms) => new Date(ms).toLocaleTimeString();
+
+  /** What a developer can do about each AuthError code, in the demo. */
+  const WHAT_TO_DO = {
+    invalid_config: 'A client option is wrong; the message names it. Fix the options given to createAuthClient (for this demo, demo/pages.mjs).',
+    login_required: 'There is no session, or it has ended: press "Log in".',
+    invalid_state: 'This sign-in answer was already used, has expired, or belongs to another tab: press "Log in" to start again.',
+    invalid_response: "The provider's answer failed a check (the message says which): check the provider's settings (issuer, redirect URIs, signing keys).",
+    oauth_error: 'The provider refused the request: see its error above. After access_denied, log in again and accept; after invalid_request, check that the redirect URI is registered (npm run demo -- --redirect-uri <url>).',
+    network_error: 'The provider or the API could not be reached: is `npm run demo` still running? Renewals are retried by themselves.',
+    timeout: 'The provider did not answer in time. Renewals are retried by themselves; try the action again.',
+  };
+
+  /** The error banner at the top of the page: code, message and what to do, until dismissed. */
+  function banner() {
+    let el = $('error-banner');
+    if (el) return el;
+    el = document.createElement('div');
+    el.id = 'error-banner';
+    el.className = 'banner';
+    el.setAttribute('role', 'alert');
+    el.hidden = true;
+    const code = document.createElement('strong');
+    code.className = 'code';
+    const message = document.createElement('span');
+    message.className = 'message';
+    const fix = document.createElement('p');
+    fix.className = 'fix';
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'dismiss';
+    close.textContent = 'Dismiss';
+    close.onclick = () => (el.hidden = true);
+    el.append(code, message, fix, close);
+    document.querySelector('main').prepend(el);
+    return el;
+  }
+
+  function showError(err) {
+    const el = banner();
+    const code = err && typeof err.code === 'string' ? err.code : 'error';
+    el.dataset.code = code;
+    el.querySelector('.code').textContent = err && err.error ? `${code} (${err.error})` : code;
+    const description = err && err.errorDescription ? ` (${err.errorDescription})` : '';
+    el.querySelector('.message').textContent = `${err && err.message ? err.message : String(err)}${description}`;
+    el.querySelector('.fix').textContent = `What to do: ${WHAT_TO_DO[code] || 'see the event log below and the browser console.'}`;
+    el.hidden = false;
+  }
+
+  /** Logs an error in the event log and shows it in the banner. */
+  function fail(err) {
+    log('error', describe(err));
+    showError(err);
+  }
+
+  /** The access token's expiry as a time of day, right after the seconds left (#lifetime). */
+  function expiresAt() {
+    let el = $('expires-at');
+    if (!el) {
+      el = document.createElement('span');
+      el.id = 'expires-at';
+      $('lifetime').after(el);
+    }
+    return el;
+  }
+
+  /** Back to "nothing called yet": after a logout, no tab keeps showing the last answers. */
+  function clearResults() {
+    for (const id of ['api-result', 'foreign-result']) {
+      const el = $(id);
+      delete el.dataset.state;
+      delete el.dataset.status;
+      el.textContent = '—';
+    }
+  }
 
   async function loadConfig(page) {
     const query = new URLSearchParams(location.search);
@@ -40,13 +115,22 @@
       } catch {
         // not JSON: show as is
       }
+      // `exp` (epoch seconds) as a time of day, on the status line: the JSON below stays as sent
+      let exp = '';
+      try {
+        const value = JSON.parse(text).exp;
+        if (typeof value === 'number') exp = ` · token expires at ${clock(value * 1000)} (exp ${value}, in ${Math.round(value - Date.now() / 1000)} s)`;
+      } catch {
+        // not JSON
+      }
       el.dataset.status = String(res.status);
-      el.textContent = `HTTP ${res.status}${res.type === 'opaqueredirect' ? ' opaqueredirect' : ''}\n${body}`;
+      el.textContent = `HTTP ${res.status}${res.type === 'opaqueredirect' ? ' opaqueredirect' : ''}${exp}\n${body}`;
       el.dataset.state = 'done';
     } catch (err) {
       el.dataset.status = 'error';
       el.dataset.state = 'done';
       el.textContent = `failed: ${describe(err)}`;
+      showError(err);
     }
   }
 
@@ -59,7 +143,7 @@
     } catch (err) {
       $('status').textContent = `cannot start: ${describe(err)}`;
       $('status').dataset.state = document.body.dataset.state = 'error';
-      log('error', describe(err));
+      fail(err);
       return;
     }
 
@@ -72,24 +156,25 @@
       $('user').dataset.sub = user ? user.sub : '';
       const left = auth.expiresAt === undefined ? undefined : Math.max(0, Math.round((auth.expiresAt - Date.now()) / 1000));
       $('lifetime').textContent = left === undefined ? '—' : `${left} s`;
+      expiresAt().textContent = left === undefined ? '' : ` (at ${clock(auth.expiresAt)})`;
       $('login').disabled = auth.isAuthenticated;
       for (const id of ['logout', 'refresh', 'call-api', 'call-redirect']) $(id).disabled = !auth.isAuthenticated;
       $('call-foreign').disabled = false;
     };
 
     auth.on('authenticated', ({ user }) => (log('authenticated', user.sub), render()));
-    auth.on('tokenRefreshed', ({ expiresAt }) => (log('tokenRefreshed', `expires ${new Date(expiresAt).toLocaleTimeString()}`), render()));
-    auth.on('sessionExpired', ({ error }) => (log('sessionExpired', describe(error)), render()));
-    auth.on('loggedOut', () => (log('loggedOut'), render()));
-    auth.on('error', (err) => log('error', describe(err)));
+    auth.on('tokenRefreshed', ({ expiresAt }) => (log('tokenRefreshed', `expires ${clock(expiresAt)}`), render()));
+    auth.on('sessionExpired', ({ error }) => (log('sessionExpired', describe(error)), showError(error), clearResults(), render()));
+    auth.on('loggedOut', () => (log('loggedOut'), clearResults(), render()));
+    auth.on('error', (err) => (log('error', describe(err)), showError(err)));
     auth.on('stepUpRequired', ({ acrValues }) => log('stepUpRequired', acrValues || ''));
     auth.on('insufficientScope', ({ scope }) => log('insufficientScope', scope || ''));
 
     $('dpop').checked = Boolean(config.client.dpop);
     $('dpop').onchange = () => location.assign(`${location.pathname}?dpop=${$('dpop').checked ? 1 : 0}`);
-    $('login').onclick = () => auth.login().catch((err) => log('error', describe(err)));
-    $('logout').onclick = () => auth.logout().catch((err) => log('error', describe(err)));
-    $('refresh').onclick = () => auth.getAccessToken({ forceRefresh: true }).then(render, (err) => log('error', describe(err)));
+    $('login').onclick = () => auth.login().catch(fail);
+    $('logout').onclick = () => auth.logout().catch(fail);
+    $('refresh').onclick = () => auth.getAccessToken({ forceRefresh: true }).then(render, fail);
     $('call-api').onclick = () => show('api-result', auth.fetch(`${config.apiUrl}/me`));
     $('call-foreign').onclick = () => show('foreign-result', auth.fetch(`${config.foreignUrl}/echo`));
     $('call-redirect').onclick = () => show('api-result', auth.fetch(`${config.apiUrl}/redirect-to-foreign`));
@@ -98,7 +183,7 @@
       const { authenticated } = await auth.init();
       log('init', authenticated ? 'authenticated' : 'not authenticated');
     } catch (err) {
-      log('error', describe(err));
+      fail(err);
     }
     render();
     setInterval(render, 1000);

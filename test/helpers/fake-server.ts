@@ -30,6 +30,7 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   const codes = new Map<string, { nonce: string; challenge: string; redirectUri: string; scope: string }>();
   const liveRefreshTokens = new Set<string>();
+  const pushed = new Map<string, URLSearchParams>();
   const server = {
     issuer,
     clientId,
@@ -52,6 +53,10 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
     /** Put an at_hash of the access token into ID tokens. */
     atHash: false,
     expiresIn: 300 as unknown,
+    /** Put RFC 9207 `iss` into authorization responses. */
+    sendIss: true,
+    /** Issue a new refresh token on each refresh (else the old one stays, and none is sent). */
+    rotate: true,
     /** Change the token JSON before it is sent. */
     tokenHook: undefined as undefined | ((body: Json, grant: string) => Json | Response),
     /** Change ID token claims / header before signing. */
@@ -64,13 +69,13 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
     /** Plays the authorization endpoint: returns the callback URL the browser would land on. */
     authorize(authorizationUrl: string, extra: Record<string, string> = {}): string {
       const url = new URL(authorizationUrl);
-      const p = url.searchParams;
+      const p = pushed.get(url.searchParams.get('request_uri') ?? '') ?? url.searchParams;
       const code = random();
       codes.set(code, { nonce: p.get('nonce') ?? '', challenge: p.get('code_challenge') ?? '', redirectUri: p.get('redirect_uri') ?? '', scope: p.get('scope') ?? '' });
       const cb = new URL(p.get('redirect_uri') ?? 'https://app.example.com/');
       cb.searchParams.set('code', code);
       cb.searchParams.set('state', p.get('state') ?? '');
-      cb.searchParams.set('iss', issuer);
+      if (server.sendIss) cb.searchParams.set('iss', issuer);
       for (const [k, v] of Object.entries(extra)) cb.searchParams.set(k, v);
       return cb.href;
     },
@@ -99,10 +104,14 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
         case '/revoke':
           liveRefreshTokens.delete(form.get('token') ?? '');
           return new Response(null, { status: 200 });
-        case '/par':
-          return json({ request_uri: `urn:ietf:params:oauth:request_uri:${random()}`, expires_in: 60 }, 201);
+        case '/par': {
+          const requestUri = `urn:ietf:params:oauth:request_uri:${random()}`;
+          pushed.set(requestUri, form);
+          return json({ request_uri: requestUri, expires_in: 60 }, 201);
+        }
         case '/token': {
           const grant = form.get('grant_type') ?? '';
+          let kept: string | undefined; // a refresh token that does not rotate
           const claims: Json = { iss: issuer, aud: clientId, sub: server.sub, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 };
           if (grant === 'authorization_code') {
             const entry = codes.get(form.get('code') ?? '');
@@ -114,13 +123,14 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
             claims.auth_time = claims.iat;
           } else if (grant === 'refresh_token') {
             const rt = form.get('refresh_token') ?? '';
-            if (!liveRefreshTokens.delete(rt)) {
+            if (!server.rotate && liveRefreshTokens.has(rt)) kept = rt;
+            else if (!liveRefreshTokens.delete(rt)) {
               liveRefreshTokens.clear(); // reuse of a rotated token revokes the grant
               return oauthError('invalid_grant');
             }
           } else return oauthError('unsupported_grant_type');
           const accessToken = random();
-          const refreshToken = random();
+          const refreshToken = kept ?? random();
           liveRefreshTokens.add(refreshToken);
           if (server.atHash) {
             const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken)));
@@ -128,9 +138,9 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
           }
           const idToken = await server.idToken(claims);
           server.issued.accessTokens.push(accessToken);
-          server.issued.refreshTokens.push(refreshToken);
+          if (!kept) server.issued.refreshTokens.push(refreshToken);
           server.issued.idTokens.push(idToken);
-          let body: Json = { access_token: accessToken, token_type: 'Bearer', expires_in: server.expiresIn, refresh_token: refreshToken, id_token: idToken, scope: 'openid' };
+          let body: Json = { access_token: accessToken, token_type: 'Bearer', expires_in: server.expiresIn, refresh_token: kept ? undefined : refreshToken, id_token: idToken, scope: 'openid' };
           if (server.tokenHook) {
             const hooked = server.tokenHook(body, grant);
             if (hooked instanceof Response) return hooked;

@@ -62,3 +62,24 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
   expect((err as { code: string }).code).toBe(code);
   return err as Error & { code: string; error?: string };
 }
+
+/** Runs `auth.init()` and collects the `error` events it emitted meanwhile. */
+export async function initWithErrors(auth: AuthClient): Promise<{ result: Awaited<ReturnType<AuthClient['init']>>; errors: Array<{ code: string; message: string }> }> {
+  const errors: Array<{ code: string; message: string }> = [];
+  auth.on('error', (e) => errors.push(e));
+  const result = await auth.init();
+  return { result, errors };
+}
+
+/**
+ * A stale callback (state unknown, used or expired): init() resolves as a normal page load,
+ * one `invalid_state` error event, the OAuth parameters gone from the address bar.
+ */
+export async function expectStale(auth: AuthClient, authenticated = false): Promise<void> {
+  const { result, errors } = await initWithErrors(auth);
+  expect(result).toEqual({ authenticated });
+  expect(errors.map((e) => e.code)).toEqual(['invalid_state']);
+  expect(errors[0]?.message).toMatch(/nothing was exchanged/);
+  expect(new URL(window.location.href).searchParams.has('state')).toBe(false);
+  expect(new URL(window.location.href).searchParams.has('code')).toBe(false);
+}

@@ -1,0 +1,11 @@
+// The Vue example: `npm run build` first (it imports spa-auth from the repository's dist/),
+// then set VITE_ISSUER, VITE_CLIENT_ID and VITE_API_URL and run `npx vite examples/vue`.
+// The e2e suite (e2e/examples.e2e.test.mjs) builds it with the same file.
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [vue()],
+  resolve: { alias: { 'spa-auth': fileURLToPath(new URL('../../dist/index.js', import.meta.url)) } },
+});
