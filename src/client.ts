@@ -10,6 +10,7 @@ import { resolveConfig } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import { createEmitter } from './emitter.js';
 import { createLoginFlow } from './login-flow.js';
+import { channelName, lockName } from './names.js';
 import { checkLogoutReturn, withLogoutState } from './logout-return.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
@@ -18,7 +19,7 @@ import { createRestore } from './restore.js';
 import { restoreNotes } from './restore-notes.js';
 import { createSession, type Tokens } from './session.js';
 import { createSnapshotStore } from './snapshot.js';
-import { createTabSync, type SharedSession } from './tab-sync.js';
+import { createTabSync } from './tab-sync.js';
 import { metadataCache, sweep, type Transaction } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
 
@@ -51,7 +52,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const ended = new Set<string>();
   // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
   const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
-  const presence = `spa-auth:tab:${config.tabKey}:`;
+  const presence = lockName.presencePrefix(config.tabKey);
   const me = presence + protocol.random();
   let leave: (() => void) | undefined;
   let dpop: DPoPSession | undefined;
@@ -88,7 +89,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
     if (fresh) events.emit('authenticated', { user: tokens.claims });
     else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
-    if (publish) sync.publish(tokens as SharedSession, publish);
+    if (publish) sync.publish(tokens, publish);
   };
 
   /** Drops the session here; `how` says whether it ended by logout or expiry. */
@@ -115,8 +116,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const endedElsewhere = (id: string, how: 'loggedOut' | AuthError) => (session.get()?.sessionId === id ? drop(how) : ended.add(id));
 
   const sync = createTabSync({
-    channelName: `spa-auth:${config.tabKey}`,
-    getSession: () => session.get() as SharedSession | undefined,
+    channelName: channelName(config.tabKey),
+    getSession: () => session.get(),
     onSession: (tokens, reason) => {
       const current = session.get();
       const same = current?.sessionId === tokens.sessionId;

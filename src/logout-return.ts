@@ -10,10 +10,11 @@
  */
 import type { Config } from './config.js';
 import { AuthError } from './errors.js';
+import { storageKey } from './names.js';
 import { isRedirectTarget } from './url.js';
 
 /** The sessionStorage key holding the `state` of this client's last logout in this tab. */
-const keyOf = (config: Pick<Config, 'issuer' | 'clientId'>) => `spa-auth.logout.${JSON.stringify([config.issuer, config.clientId])}`;
+const keyOf = (config: Pick<Config, 'issuer' | 'clientId'>) => storageKey.logout(config.issuer, config.clientId);
 
 /**
  * Adds `state` to an end-session URL and keeps it in this tab for the return. Storage that

@@ -15,12 +15,13 @@ import * as oauth from 'oauth4webapi';
 // discovery issuer check (ours is exact), and supply the expected ID token issuer per token.
 // @ts-expect-error -- exported, not declared
 import { _expectedIssuer, _nodiscoverycheck } from 'oauth4webapi';
+import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
-import type { Transaction } from './transaction.js';
+import type { MetadataCache, Transaction } from './transaction.js';
 import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
 import { tokenFailure } from './token-failure.js';
 import { checkUrl } from './url.js';
@@ -83,11 +84,6 @@ const withParams = (url: URL, params: URLSearchParams) => {
   return url;
 };
 
-/** Where validated metadata may be kept between page loads (it is public; never a token). */
-export interface MetadataCache {
-  get(): unknown;
-  set(metadata: Metadata): void;
-}
 
 /**
  * Binds the protocol to a configuration. Does no I/O until a method is called; discovery
@@ -150,7 +146,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
       await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks) ?? {} });
       must(/^[\x21-\x7e]{1,255}$/.test(claims.sub), 'bad ID token sub');
-      must(claims.iat < Date.now() / 1000 + clockTolerance, 'bad ID token iat');
+      must(claims.iat < now() / 1000 + clockTolerance, 'bad ID token iat');
       // OIDC Core §3.1.3.8 (MAY, checked here): at_hash is the left half of the access token's hash.
       if (claims.at_hash !== undefined) {
         const hash = new Uint8Array(await crypto.subtle.digest(`SHA-${/^Ed/.test(alg) ? 512 : alg.slice(2)}`, new TextEncoder().encode(at)));
@@ -166,7 +162,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         }
       }
     }
-    const issuedAt = Date.now();
+    const issuedAt = now();
     return {
       sessionId: base?.sessionId ?? random(),
       rotation: base ? base.rotation + 1 : 0,
@@ -219,7 +215,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       clientId,
       redirectUri,
       metadata: {},
-      createdAt: Date.now(),
+      createdAt: now(),
       ...more,
     }),
 
@@ -262,7 +258,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       // a 200 is kept, and a failed fetch resolves undefined; oauth4webapi ignores a cache that is
       // missing or not JWKS-shaped, and then fetches itself.
       const jwks = http[oauth.customFetch](String(as.jwks_uri), { headers: { accept: 'application/json' } })
-        .then(async (res) => (res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(Date.now() / 1000) } : undefined))
+        .then(async (res) => (res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(now() / 1000) } : undefined))
         .catch(() => undefined);
       return call(async () => {
         const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));

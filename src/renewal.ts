@@ -13,6 +13,7 @@ import type { DPoPSession } from './dpop.js';
 import type { Emitter } from './emitter.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import type { Metadata, Protocol } from './protocol.js';
+import { lockName } from './names.js';
 import { createRefresher } from './refresh.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { Session, Tokens } from './session.js';
@@ -139,7 +140,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
   // `o` supplies the refresher's `locks` and `catchUp`.
   const refresher = createRefresher({
     ...o,
-    lockName: `spa-auth:refresh:${config.tabKey}`,
+    lockName: lockName.refresh(config.tabKey),
     version: session.version,
     needsRefresh,
     run,

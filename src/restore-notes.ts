@@ -16,6 +16,7 @@
  * @module
  */
 import { systemNow as now } from './clock.js';
+import { storageKey } from './names.js';
 
 /** One public flag of this tab. */
 export interface TabFlag {
@@ -46,7 +47,7 @@ const STRAY_TTL = 60_000;
  */
 export function restoreNotes(storage: () => Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, issuer: string): RestoreNotes {
   const flag = (name: string, ttl = Infinity): TabFlag => {
-    const key = `spa-auth.${name}.${issuer}`;
+    const key = storageKey.note(name, issuer);
     const attempt = <T>(fn: () => T, fallback: T): T => {
       try {
         return fn();

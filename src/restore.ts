@@ -13,6 +13,7 @@
 import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
 import { AuthError, toAuthError } from './errors.js';
+import { storageKey } from './names.js';
 import type { RestoreNotes } from './restore-notes.js';
 import { PAGE_LEFT_IN_FRAME } from './silent-auth.js';
 
@@ -26,8 +27,6 @@ const NO_SESSION = /^(login_required|interaction_required|consent_required|accou
  */
 export const isNoSession = (e: AuthError): boolean => e.code === 'oauth_error' && NO_SESSION.test(e.error ?? '');
 
-/** Where `restoreWithRedirect` notes its last top-level prompt=none redirect (once a minute at most). */
-const RESTORE_MARK = 'spa-auth.restore';
 
 /** What {@link createRestore} needs from the client. */
 export interface RestoreOptions {
@@ -110,14 +109,14 @@ export function createRestore(o: RestoreOptions): (signal: AbortSignal, stay?: b
     if (!signal.aborted && !peer && config.silentAuthorization && href) await silent(signal);
     let mark: number;
     try {
-      mark = Number(o.storage().getItem(RESTORE_MARK));
+      mark = Number(o.storage().getItem(storageKey.restoreMark));
     } catch {
       return o.signedIn(); // storage blocked: no redirect; login() is still there
     }
     // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
     if (o.signedIn() || !config.restoreWithRedirect || !href || stay || signal.aborted || now() - mark < 60_000) return o.signedIn();
     try {
-      o.storage().setItem(RESTORE_MARK, String(now()));
+      o.storage().setItem(storageKey.restoreMark, String(now()));
       await o.redirect(o.href() ?? href, signal);
       return 'leaving';
     } catch (err) {

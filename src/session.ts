@@ -6,14 +6,26 @@
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-browser-based-apps#section-8.4
  * @module
  */
-import type { SharedSession } from './tab-sync.js';
 
-/** What tabs share; optional members may be explicitly undefined (tab-sync accepts that). */
-export type Tokens = Omit<SharedSession, 'refreshToken' | 'scope' | 'dpopKeys'> & {
+/** One session's tokens: what a tab holds, and what tabs hand each other (tab-sync checks every field). */
+export interface Tokens {
+  /** Random id of one login; survives refreshes; used to ignore late messages of ended sessions. */
+  sessionId: string;
+  accessToken: string;
+  tokenType: 'Bearer' | 'DPoP';
+  /** Epoch ms. */
+  expiresAt: number;
+  /** Epoch ms (local receipt time). */
+  issuedAt: number;
+  /** How many times this session's tokens were renewed: orders sessions without trusting clocks. */
+  rotation: number;
   refreshToken?: string | undefined;
+  idToken: string;
+  claims: { sub: string; [k: string]: unknown };
   scope?: string | undefined;
+  /** Structured-clonable CryptoKeys; the private key must be non-extractable. */
   dpopKeys?: CryptoKeyPair | undefined;
-};
+}
 
 /** The session handle. */
 export interface Session {

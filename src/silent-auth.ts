@@ -10,6 +10,7 @@
  */
 import { AuthError, must } from './errors.js';
 import { clampDelay } from './clock.js';
+import { SILENT_MESSAGE } from './names.js';
 import { parseUrl } from './url.js';
 
 /** How long a provider page left in the silent iframe may take to redirect back by script. */
@@ -21,8 +22,8 @@ export const GRACE_MS = 2000;
  */
 export const PAGE_LEFT_IN_FRAME = 'the provider showed a page in the frame instead of redirecting back';
 
-/** The `type` of the message the silent redirect page posts to its parent. */
-export const SILENT_MESSAGE = 'spa-auth:silent';
+/** The `type` of the message the silent redirect page posts to its parent (named in names.ts). */
+export { SILENT_MESSAGE };
 
 /** Options for {@link silentAuthorize}. */
 export interface SilentAuthOptions {

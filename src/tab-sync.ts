@@ -13,26 +13,8 @@
  * @module
  */
 import { clampDelay } from './clock.js';
-
-/** A session as it travels between tabs. */
-export interface SharedSession {
-  /** Random id of one login; survives refreshes; used to ignore late messages of ended sessions. */
-  sessionId: string;
-  accessToken: string;
-  tokenType: 'Bearer' | 'DPoP';
-  /** Epoch ms. */
-  expiresAt: number;
-  /** Epoch ms (local receipt time). */
-  issuedAt: number;
-  /** How many times this session's tokens were renewed: orders sessions without trusting clocks. */
-  rotation: number;
-  refreshToken?: string;
-  idToken: string;
-  claims: { sub: string; [k: string]: unknown };
-  scope?: string;
-  /** Structured-clonable CryptoKeys; the private key must be non-extractable. */
-  dpopKeys?: CryptoKeyPair;
-}
+import { TAB_MESSAGE } from './names.js';
+import type { Tokens } from './session.js';
 
 /** Why a session arrived: answer to our request, a peer's refresh, or a peer's login. */
 export type SessionReason = 'handoff' | 'refreshed' | 'login';
@@ -41,9 +23,9 @@ export type SessionReason = 'handoff' | 'refreshed' | 'login';
 export interface TabSyncOptions {
   channelName: string;
   /** Answer to a peer's handoff request; undefined = we have nothing (don't answer). */
-  getSession: () => SharedSession | undefined;
+  getSession: () => Tokens | undefined;
   /** A peer's `'refreshed'` or `'login'` broadcast (adopt: the client decides). Handoff answers resolve {@link TabSync.requestSession} instead. */
-  onSession: (s: SharedSession, reason: SessionReason) => void;
+  onSession: (s: Tokens, reason: SessionReason) => void;
   onLoggedOut: (sessionId: string) => void;
   onExpired: (sessionId: string, error: string) => void;
   /** Injectable constructor; default globalThis.BroadcastChannel; when missing, every method is a harmless no-op and requestSession resolves undefined. `null` (or an explicit `undefined`) switches sharing off. */
@@ -56,8 +38,8 @@ export interface TabSync {
    * Asks live tabs for the session (no network). Resolves the newest (highest `rotation`) of the
    * valid answers once `answers` of them arrived (default 1), or whatever arrived by `timeoutMs`.
    */
-  requestSession(timeoutMs: number, answers?: number): Promise<SharedSession | undefined>;
-  publish(s: SharedSession, reason: 'refreshed' | 'login'): void;
+  requestSession(timeoutMs: number, answers?: number): Promise<Tokens | undefined>;
+  publish(s: Tokens, reason: 'refreshed' | 'login'): void;
   loggedOut(sessionId: string): void;
   expired(sessionId: string, error: string): void;
   close(): void;
@@ -67,7 +49,7 @@ export interface TabSync {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Rec = Record<string, any>;
 
-const TYPE = 'spa-auth';
+const TYPE = TAB_MESSAGE;
 
 /**
  * A plain object: no primitive, array or other class instance. Structured clone only makes
@@ -80,8 +62,8 @@ const isOpt = (x: unknown) => x === undefined || isStr(x);
 const isNum = Number.isFinite;
 const isKey = (k: unknown, type: KeyType) => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
 
-/** What every field of a {@link SharedSession} must be; `s` is the whole (untrusted) session. A session that ended is refused too. */
-const FIELDS: Record<keyof SharedSession, (v: Rec[string], s: Rec, ended: Set<string>) => boolean> = {
+/** What every field of a {@link Tokens} must be; `s` is the whole (untrusted) session. A session that ended is refused too. */
+const FIELDS: Record<keyof Tokens, (v: Rec[string], s: Rec, ended: Set<string>) => boolean> = {
   sessionId: (id, _, ended) => isStr(id) && !ended.has(id),
   accessToken: isStr,
   tokenType: (t) => t === 'Bearer' || t === 'DPoP',
@@ -100,15 +82,15 @@ const FIELDS: Record<keyof SharedSession, (v: Rec[string], s: Rec, ended: Set<st
 };
 
 /** Rebuilds a live session from an untrusted message value (known fields only), or returns undefined if anything is off. */
-function toSession(x: unknown, ended: Set<string>): SharedSession | undefined {
+function toSession(x: unknown, ended: Set<string>): Tokens | undefined {
   if (!isPlain(x)) return;
   const s: Rec = {};
   for (const k in FIELDS) {
     const v = x[k];
-    if (!FIELDS[k as keyof SharedSession](v, x, ended)) return;
+    if (!FIELDS[k as keyof Tokens](v, x, ended)) return;
     if (v !== undefined) s[k] = v;
   }
-  return s as SharedSession;
+  return s as Tokens;
 }
 
 /**
@@ -128,7 +110,7 @@ function toSession(x: unknown, ended: Set<string>): SharedSession | undefined {
 export function createTabSync(o: TabSyncOptions): TabSync {
   const BC = 'BroadcastChannel' in o ? o.BroadcastChannel : globalThis.BroadcastChannel;
   let ch: BroadcastChannel | null | undefined = BC && new BC(o.channelName);
-  const pending = new Map<string, (s?: SharedSession) => void>();
+  const pending = new Map<string, (s?: Tokens) => void>();
   const ended = new Set<string>();
 
   const post = (m: Rec) => {
@@ -139,7 +121,7 @@ export function createTabSync(o: TabSyncOptions): TabSync {
     }
   };
   /** Sends only validated fields of a session that has not ended. */
-  const send = (x: SharedSession | undefined, m: Rec) => {
+  const send = (x: Tokens | undefined, m: Rec) => {
     const s = toSession(x, ended);
     if (s) post({ k: 's', s, ...m });
   };
@@ -173,7 +155,7 @@ export function createTabSync(o: TabSyncOptions): TabSync {
         if (!ch) return resolve(undefined);
         // 128 random bits: a request id only (not a secret)
         const id = crypto.getRandomValues(new Uint32Array(4)).join();
-        let newest: SharedSession | undefined;
+        let newest: Tokens | undefined;
         const done = () => {
           clearTimeout(timer);
           pending.delete(id);

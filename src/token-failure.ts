@@ -8,6 +8,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6585#section-4 (429 Too Many Requests)
  * @module
  */
+import { systemNow as now } from './clock.js';
 import { AuthError, toAuthError } from './errors.js';
 
 /** The verdict on one failed token request: `final` ends the session; `retryAfter` in ms. */
@@ -51,7 +52,7 @@ export function tokenFailure(err: unknown, res: Response, endpoint: string): Aut
   }
   // RFC 9449 §8: use_dpop_nonce asks for another try, with the nonce it brought.
   const transient = status >= 500 || status === 408 || status === 429 || e.error === 'use_dpop_nonce';
-  verdicts.set(e, { final: status >= 400 && !transient, retryAfter: transient ? retryAfterMs(res.headers, Date.now()) : undefined });
+  verdicts.set(e, { final: status >= 400 && !transient, retryAfter: transient ? retryAfterMs(res.headers, now()) : undefined });
   return e;
 }
 

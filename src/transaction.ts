@@ -10,7 +10,7 @@
  * @module
  */
 import { clampDelay, systemNow as now } from './clock.js';
-import type { MetadataCache } from './protocol.js';
+import { lockName, storageKey } from './names.js';
 
 /** What `login()` stores and the callback needs. */
 export interface Transaction {
@@ -31,9 +31,15 @@ export interface Transaction {
   createdAt: number;
 }
 
+/** Where validated metadata may be kept between page loads (it is public; never a token). */
+export interface MetadataCache {
+  get(): unknown;
+  set(metadata: object): void;
+}
+
 /** A transaction older than this is refused. */
 export const TRANSACTION_TTL = 10 * 60_000;
-const PREFIX = 'spa-auth.tx.';
+const PREFIX = storageKey.transactionPrefix;
 
 type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'length'>;
 
@@ -119,7 +125,7 @@ export function claimTransaction(locks: Pick<LockManager, 'request'> | undefined
   return new Promise((claimed) => {
     if (!locks?.request) return claimed(true);
     locks
-      .request(`spa-auth:state:${tx.state}`, { ifAvailable: true }, (lock) => {
+      .request(lockName.spentState(tx.state), { ifAvailable: true }, (lock) => {
         claimed(!!lock);
         return lock && new Promise((release) => setTimeout(release, clampDelay(tx.createdAt + TRANSACTION_TTL - now)));
       })
@@ -137,7 +143,7 @@ export function claimTransaction(locks: Pick<LockManager, 'request'> | undefined
  * ```
  */
 export function metadataCache(storage: () => Store, issuer: string): MetadataCache {
-  const key = `spa-auth.meta.${issuer}`;
+  const key = storageKey.metadata(issuer);
   return {
     get() {
       const cached = JSON.parse(storage().getItem(key)!) as { as: unknown; at: number };

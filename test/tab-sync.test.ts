@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTabSync } from '../src/tab-sync.js';
-import type { SharedSession, TabSync, TabSyncOptions } from '../src/tab-sync.js';
+import type { Tokens as SharedSession } from '../src/session.js';
+import type { TabSync, TabSyncOptions } from '../src/tab-sync.js';
 
 /**
  * In-memory BroadcastChannel: structured-clones every message (CryptoKeys included, unlike
