@@ -9,11 +9,9 @@ import { checkUrl, isLoopback, parseUrl } from './url.js';
 
 /**
  * The plain-valued options and their defaults: a given value must have the default's type, and
- * a string must not be empty. `clientId` is required: its placeholder `''` is refused like any
- * empty string, so a missing clientId fails here too.
+ * a string must not be empty.
  */
 const DEFAULTS = {
-  clientId: '',
   scope: 'openid',
   refreshLeeway: 60,
   clockTolerance: 30,
@@ -79,61 +77,87 @@ function checkMetadata(value: unknown, allowHttp: boolean): Record<string, unkno
   return metadata;
 }
 
+/** Every plain-valued option has its default's type (a number within range, a string not empty). */
+function checkPlainOptions(options: typeof DEFAULTS): void {
+  for (const [name, fallback] of Object.entries(DEFAULTS)) {
+    const value: unknown = options[name as keyof typeof DEFAULTS];
+    const type = typeof fallback;
+    const max = name === 'clockTolerance' ? 60 : 3600;
+    const inRange = type !== 'number' || ((value as number) >= 0 && (value as number) <= max);
+    check(typeof value === type && value !== '' && inRange, name, type === 'number' ? `0 to ${max} seconds` : `a ${type}`);
+  }
+}
+
+/** `apiOrigins` (default: the page's origin): origins only, https or loopback http. */
+function checkApiOrigins(value: unknown, pageOrigin: string | undefined): string[] {
+  const apiOrigins: unknown = value ?? (pageOrigin ? [pageOrigin] : []);
+  check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
+  // Tokens never travel over plain http, except to a loopback host (development).
+  return (apiOrigins as unknown[]).map((a) => {
+    const u = url(a, 'apiOrigins');
+    check(u.href === `${u.origin}/`, 'apiOrigins', 'origins');
+    return u.origin;
+  });
+}
+
+/** `extraParams`: an object of strings. */
+function checkExtraParams(value: unknown): Record<string, string> {
+  const extraParams = { ...(value as Record<string, string> | undefined) };
+  const isObject = value === undefined || Object.prototype.toString.call(value) === '[object Object]';
+  check(isObject && Object.values(extraParams).every((v) => typeof v === 'string'), 'extraParams', 'an object of strings');
+  return extraParams;
+}
+
 /**
  * Checks every option and applies defaults. Does no I/O.
  * @throws AuthError `invalid_config`, naming the option
  */
 export function resolveConfig(options: AuthClientOptions, pageOrigin: string | undefined): Config {
-  const o = { ...DEFAULTS, ...options };
-  for (const [name, fallback] of Object.entries(DEFAULTS)) {
-    const value = o[name as keyof typeof DEFAULTS];
-    const type = typeof fallback;
-    const max = name === 'clockTolerance' ? 60 : 3600;
-    check(typeof value === type && value !== '' && (type !== 'number' || (value as number) >= 0 && (value as number) <= max), name, type === 'number' ? `0 to ${max} seconds` : `a ${type}`);
-  }
-  const issuerUrl = url(o.issuer, 'issuer');
+  const given = { ...DEFAULTS, ...options }; // an option given as undefined is refused below, as a wrong type
+  check(typeof given.clientId === 'string' && given.clientId !== '', 'clientId', 'a string');
+  checkPlainOptions(given);
+  const issuerUrl = url(given.issuer, 'issuer');
   check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query/fragment');
+  const allowHttp = isLoopback(issuerUrl);
   /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
-  const href = (name: 'redirectUri' | 'silentRedirectUri') => url(o[name], name).href;
+  const href = (name: 'redirectUri' | 'silentRedirectUri') => url(given[name], name).href;
   const redirectUri = href('redirectUri');
   // RFC 9700 §4.11.1 (docs/security.md P-06): logout lands on this app, never forwards the user
   // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
   // a server render, or an opaque origin, has only the latter).
-  const postLogout = o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri');
+  const postLogout = given.postLogoutRedirectUri ? url(given.postLogoutRedirectUri, 'postLogoutRedirectUri') : undefined;
   check(!postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin), 'postLogoutRedirectUri', 'same-origin');
-  const apiOrigins: unknown = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
-  check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
-  const resource = [o.resource ?? []].flat();
+  const resource = [given.resource ?? []].flat();
   // RFC 8707 §2: absolute URIs without a fragment.
   for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs');
-  check(o.fetch === undefined || typeof o.fetch === 'function', 'fetch', 'a function');
-  const extraParams = { ...o.extraParams };
-  check(
-    (o.extraParams === undefined || Object.prototype.toString.call(o.extraParams) === '[object Object]') && Object.values(extraParams).every((v) => typeof v === 'string'),
-    'extraParams',
-    'an object of strings',
-  );
-  const metadata = checkMetadata(o.metadata, isLoopback(issuerUrl));
-  const scopes = [...new Set(['openid', ...(o.scope.match(/\S+/g) ?? [])])];
+  check(given.fetch === undefined || typeof given.fetch === 'function', 'fetch', 'a function');
+  const extraParams = checkExtraParams(given.extraParams);
+  const metadata = checkMetadata(given.metadata, allowHttp);
+  const scopes = [...new Set(['openid', ...(given.scope.match(/\S+/g) ?? [])])];
   return Object.freeze({
-    ...o,
+    issuer: given.issuer,
     issuerUrl,
-    allowHttp: isLoopback(issuerUrl),
+    allowHttp,
+    clientId: given.clientId,
     redirectUri,
-    silentRedirectUri: o.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
-    postLogoutRedirectUri: postLogout && postLogout.href,
+    silentRedirectUri: given.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
+    postLogoutRedirectUri: postLogout?.href,
     scope: scopes.join(' '),
-    // Tokens never travel over plain http, except to a loopback host (development).
-    apiOrigins: (apiOrigins as unknown[]).map((a) => {
-      const u = url(a, 'apiOrigins');
-      check(u.href === `${u.origin}/`, 'apiOrigins', 'origins');
-      return u.origin;
-    }),
+    apiOrigins: checkApiOrigins(given.apiOrigins, pageOrigin),
     resource,
     extraParams,
     metadata,
     // extraParams too: an Auth0 `audience` decides which API a token is for, as `resource` does.
     // JSON, so no value can pass for two fields (a client id with a `|` in it, say).
-    tabKey: JSON.stringify([o.issuer, o.clientId, o.dpop ? 'DPoP' : 'Bearer', [...scopes].sort(), resource, Object.entries(extraParams).sort()]),
+    tabKey: JSON.stringify([given.issuer, given.clientId, given.dpop ? 'DPoP' : 'Bearer', [...scopes].sort(), resource, Object.entries(extraParams).sort()]),
+    refreshLeeway: given.refreshLeeway,
+    clockTolerance: given.clockTolerance,
+    dpop: given.dpop,
+    silentAuthorization: given.silentAuthorization,
+    shareSessionAcrossTabs: given.shareSessionAcrossTabs,
+    restoreWithRedirect: given.restoreWithRedirect,
+    requestTimeout: given.requestTimeout,
+    silentTimeout: given.silentTimeout,
+    fetch: given.fetch,
   });
 }

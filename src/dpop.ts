@@ -49,41 +49,46 @@ export interface DPoPSession {
  * ```
  */
 export async function createDPoPSession(keys?: CryptoKeyPair): Promise<DPoPSession> {
+  const refused = () => new AuthError('invalid_config', 'bad DPoP keys or no WebCrypto');
+  let pair: CryptoKeyPair;
+  let handle: oauth.DPoPHandle;
   try {
-    keys ??= await oauth.generateKeyPair('ES256');
-    if (keys.privateKey.extractable !== false) throw 0;
-    const handle = oauth.DPoP({}, keys);
-    // Only the lines above can throw here; send() handles its own failures.
-    return {
-      keys,
-      handle,
-      async send(accessToken, url, init, fetchImpl) {
-        let real: Promise<Response> | undefined; // set once the request is sent
-        const method = (init.method ?? 'GET').toUpperCase();
-        try {
-          // oauth4webapi computes the proof and caches the nonce; the real request is ours.
-          await oauth.protectedResourceRequest(accessToken, method, url, undefined, undefined, {
-            DPoP: handle,
-            // Plain http on loopback only. Other schemes need no check here: oauth4webapi refuses
-            // anything but http: and https: whatever this option says.
-            [oauth.allowInsecureRequests]: isLoopback(url),
-            [oauth.customFetch]: async (_href, computed) => {
-              const headers = new Headers(init.headers);
-              for (const name of ['authorization', 'dpop']) headers.set(name, computed.headers[name]!);
-              real = fetchImpl(url, { ...init, method, headers, redirect: init.redirect === 'error' ? 'error' : 'manual' });
-              const nonce = (await real).headers.get('dpop-nonce');
-              // A stand-in: only a valid nonce, never the server's WWW-Authenticate (its parser is O(n²)).
-              return new Response(null, { headers: DPOP_NONCE.test(nonce ?? '') ? { 'dpop-nonce': nonce! } : {} });
-            },
-          });
-        } catch (err) {
-          // Before sending: a forbidden scheme or an unusable key. After: fetch's own rejection.
-          throw real ? err : toAuthError(err, 'invalid_config');
-        }
-        return real!;
-      },
-    };
+    pair = keys ?? (await oauth.generateKeyPair('ES256'));
+    if (pair.privateKey?.extractable !== false) throw refused();
+    handle = oauth.DPoP({}, pair);
   } catch {
-    throw new AuthError('invalid_config', 'bad DPoP keys or no WebCrypto');
+    throw refused(); // not a key pair, an extractable private key, or no WebCrypto (insecure context)
   }
+  return {
+    keys: pair,
+    handle,
+    send: (accessToken, url, init, fetchImpl) => sendWithProof(handle, accessToken, url, init, fetchImpl),
+  };
+}
+
+/** {@link DPoPSession.send}: the proof is oauth4webapi's, the real request is ours. */
+async function sendWithProof(handle: oauth.DPoPHandle, accessToken: string, url: URL, init: RequestInit, fetchImpl: typeof fetch): Promise<Response> {
+  let real: Promise<Response> | undefined; // set once the request is sent
+  const method = (init.method ?? 'GET').toUpperCase();
+  try {
+    // oauth4webapi computes the proof and caches the nonce; the real request is ours.
+    await oauth.protectedResourceRequest(accessToken, method, url, undefined, undefined, {
+      DPoP: handle,
+      // Plain http on loopback only. Other schemes need no check here: oauth4webapi refuses
+      // anything but http: and https: whatever this option says.
+      [oauth.allowInsecureRequests]: isLoopback(url),
+      [oauth.customFetch]: async (_href, computed) => {
+        const headers = new Headers(init.headers);
+        for (const name of ['authorization', 'dpop']) headers.set(name, computed.headers[name]!);
+        real = fetchImpl(url, { ...init, method, headers, redirect: init.redirect === 'error' ? 'error' : 'manual' });
+        const nonce = (await real).headers.get('dpop-nonce');
+        // A stand-in: only a valid nonce, never the server's WWW-Authenticate (its parser is O(n²)).
+        return new Response(null, { headers: nonce !== null && DPOP_NONCE.test(nonce) ? { 'dpop-nonce': nonce } : {} });
+      },
+    });
+  } catch (err) {
+    // Before sending: a forbidden scheme or an unusable key. After: fetch's own rejection.
+    throw real ? err : toAuthError(err, 'invalid_config');
+  }
+  return real!;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 import { clampDelay } from './clock.js';
-import { must } from './errors.js';
+import { AuthError, must } from './errors.js';
 
 /** Largest response body the SDK reads from a server. */
 export const MAX_BODY = 1 << 20;
@@ -26,7 +26,7 @@ export type FetchInit = { [K in keyof RequestInit]?: RequestInit[K] | undefined 
 async function readCapped(res: Response): Promise<Blob> {
   if (Number(res.headers.get('content-length')) > MAX_BODY) {
     void res.body?.cancel().catch(() => {}); // let the connection go
-    must(0, 'response too large');
+    throw new AuthError('invalid_response', 'response too large');
   }
   const reader = res.body?.getReader();
   const chunks: Uint8Array[] = [];

@@ -11,9 +11,11 @@
 import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
 import { must, toAuthError, type AuthError } from './errors.js';
-import type { Metadata, Protocol } from './protocol.js';
+import { HANDED_UP } from './names.js';
+import type { Protocol } from './protocol.js';
 import { isNoSession, unexpected } from './restore.js';
 import type { RestoreNotes } from './restore-notes.js';
+import type { SessionController } from './session-controller.js';
 import { postSilentResponse } from './silent-auth.js';
 import { claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
 import type { InitResult, LoginOptions } from './types.js';
@@ -26,8 +28,8 @@ export interface LoginFlowOptions {
   win: Window | undefined;
   /** This tab's sessionStorage; throws without one. */
   storage: () => Storage;
-  /** Exchanges a validated callback and installs the new session, unless `signal` aborted meanwhile. */
-  complete: (as: Metadata, tx: Transaction, params: URLSearchParams, signal: AbortSignal) => Promise<void>;
+  /** Where the callback's tokens go: it exchanges the code and installs the new session. */
+  session: Pick<SessionController, 'complete'>;
   /** What restore remembers in this tab. */
   notes: RestoreNotes;
   /** Emits the `error` event (a failure that does not reject). */
@@ -37,7 +39,7 @@ export interface LoginFlowOptions {
 /** The handle returned by {@link createLoginFlow}. */
 export interface LoginFlow {
   /** Redirects to the provider, unless `signal` (taken when the login started) aborted first. `restore`: a prompt=none round trip. */
-  start(o: LoginOptions, signal: AbortSignal, restore?: boolean): Promise<void>;
+  start(options: LoginOptions, signal: AbortSignal, restore?: boolean): Promise<void>;
   /**
    * Reads the address bar, once per page: `'posted'` when it was a silent-authorization answer
    * now handed to the parent window; this client's callback, handled (the promise of its
@@ -46,22 +48,25 @@ export interface LoginFlow {
    * level was dropped and the user sent on to the app; `'foreign'` for another client's
    * callback (left alone); `'none'` otherwise.
    */
-  land(signal: AbortSignal): Promise<InitResult | 'stale'> | 'posted' | 'leaving' | 'foreign' | 'none';
+  readAddressBar(signal: AbortSignal): Promise<InitResult | 'stale'> | 'posted' | 'leaving' | 'foreign' | 'none';
 }
 
-/** This window's address once it handed a silent-authorization answer up (module state: one per page). */
-let handedUp: string | undefined;
+/**
+ * A window that handed a silent-authorization answer up keeps its address under {@link HANDED_UP}:
+ * the fact belongs to the page (every client on it, any copy of the SDK), not to one client.
+ */
+type MarkedWindow = Window & { [HANDED_UP]?: string };
 
 /**
  * Creates the login round trip for one client.
  * @example
  * ```ts
- * const flow = createLoginFlow({ config, protocol, win: window, storage: () => sessionStorage, complete });
- * const landed = flow.land(signal); // on init()
+ * const flow = createLoginFlow({ config, protocol, win: window, storage: () => sessionStorage, session, notes, report });
+ * const landed = flow.readAddressBar(signal); // on init()
  * await flow.start({ returnTo: '/orders' }, signal); // on login()
  * ```
  */
-export function createLoginFlow({ config, protocol, win, storage, complete, notes, report }: LoginFlowOptions): LoginFlow {
+export function createLoginFlow({ config, protocol, win, storage, session, notes, report }: LoginFlowOptions): LoginFlow {
   const { issuer, clientId, redirectUri, silentRedirectUri } = config;
 
   /**
@@ -112,7 +117,7 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
     }
     let authenticated = true;
     try {
-      await complete(protocol.adopt(tx.metadata), tx, params, signal);
+      await session.complete(protocol.adopt(tx.metadata), tx, params, signal);
     } catch (err) {
       const e = toAuthError(err);
       // A prompt=none restore that found no provider session is not a failure; other provider answers are reported.
@@ -124,46 +129,48 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
   };
 
   return {
-    async start(o, signal, restore) {
+    async start(options, signal, restore) {
       const store = storage();
-      const { maxAge } = o;
-      const returnTo = o.returnTo === undefined ? undefined : sameOriginPath(o.returnTo, win!.location.origin);
+      const { maxAge } = options;
+      const returnTo = options.returnTo === undefined ? undefined : sameOriginPath(options.returnTo, win!.location.origin);
       must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
       const as = await protocol.discover();
-      const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: o.acrValues });
-      const url = await protocol.authorizationUrl(as, { ...o, tx });
+      const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: options.acrValues });
+      const { prompt, loginHint, acrValues, extraParams } = options;
+      const url = await protocol.authorizationUrl(as, { tx, prompt, loginHint, acrValues, maxAge, extraParams });
       must(!signal.aborted, 'signed out meanwhile', 'login_required');
       saveTransaction(store, tx);
       win!.location.assign(url.href);
     },
 
-    land(signal) {
+    readAddressBar(signal) {
       const href = win?.location.href ?? '';
       const url = new URL(href || redirectUri);
       const params = url.searchParams;
       const state = params.get('state');
       const tx = state ? findTransaction(storage, state, now()) : undefined;
-      const at = (uri: string) => isRedirectTarget(href, uri);
+      const isAt = (uri: string) => isRedirectTarget(href, uri);
       // On the silent redirect page in an iframe (postSilentResponse checks it is one): hand the
       // answer up, then take it out of the frame's address bar. Another client on that page finds
       // it handed up, and starts nothing there either. A framed app's own login (its transaction
       // is here) is a callback like any other.
-      if ((href === handedUp && win!.parent !== win) || (!tx && at(silentRedirectUri) && postSilentResponse(win))) {
+      const page = win as MarkedWindow | undefined;
+      if ((href === page?.[HANDED_UP] && win!.parent !== win) || (!tx && isAt(silentRedirectUri) && postSilentResponse(win))) {
         cleanAddressBar(win!);
-        handedUp = win!.location.href;
+        page![HANDED_UP] = win!.location.href;
         return 'posted';
       }
       const response = !!state && (params.has('code') || params.has('error'));
       // The same on the silent page at top level, where nobody waits for it (another issuer's is left alone).
-      if (response && !tx && at(silentRedirectUri) && !at(redirectUri) && (params.get('iss') ?? issuer) === issuer) return sendOn(params);
+      if (response && !tx && isAt(silentRedirectUri) && !isAt(redirectUri) && (params.get('iss') ?? issuer) === issuer) return sendOn(params);
       // A callback: code or error, and state (README, "Decisions"). One for another client on this page
       // (same redirect URI, another issuer or client id) is left to that client.
       if (tx && (tx.issuer !== issuer || tx.clientId !== clientId)) return 'foreign';
-      if (response && at(redirectUri)) return callback(params, state, tx, signal);
+      if (response && isAt(redirectUri)) return callback(params, state, tx, signal);
       // An answer in the fragment is never used (login asks for response_mode=query), but the
       // tokens or code a misbehaving provider put there leave the address bar and history. Only a
       // fragment made of parameters is one: a hash route (`#/verify?user=bob&code=1`) is the app's.
-      if (at(redirectUri) && /^([^/&=?#!]+=[^&]*&)*(code|access_token|id_token)=/.test(url.hash.slice(1))) cleanAddressBar(win!);
+      if (isAt(redirectUri) && /^([^/&=?#!]+=[^&]*&)*(code|access_token|id_token)=/.test(url.hash.slice(1))) cleanAddressBar(win!);
       return 'none';
     },
   };

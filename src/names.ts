@@ -38,3 +38,6 @@ export const SILENT_MESSAGE = 'spa-auth:silent';
 
 /** The `type` of every tab-sync message. */
 export const TAB_MESSAGE = 'spa-auth';
+
+/** Where a window that handed a silent-authorization answer up to its parent keeps its address (a property of that window). */
+export const HANDED_UP = Symbol.for('spa-auth.handedUp');

@@ -2,8 +2,7 @@
  * The oauth4webapi boundary: discovery, the authorization URL (with PAR), the code exchange,
  * refresh, revocation and the end-session URL. Everything oauth4webapi checks is used, and
  * the rules it leaves to the client are added here: exact issuer string, endpoint schemes,
- * asymmetric ID token algorithms only, a single audience, the acr asked for, token charset and
- * lifetime, renewal continuity (same user, a new ID token).
+ * token charset and lifetime; the ID token's own rules are in the id-token module.
  * Every failure leaves as an {@link AuthError} through {@link toAuthError}.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
@@ -20,6 +19,7 @@ import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
+import { checkCodeExchangeClaims, checkRefreshClaims, idTokenValidator, type IdTokenInput } from './id-token.js';
 import type { Tokens } from './session.js';
 import type { MetadataCache, Transaction } from './transaction.js';
 import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
@@ -63,8 +63,6 @@ export interface Protocol {
   endSessionUrl(as: Metadata, idToken: string | undefined): URL | undefined;
 }
 
-/** Asymmetric JWS algorithms accepted for ID tokens: never `none`, never HS*. */
-const ID_TOKEN_ALG = /^(RS|PS|ES)(256|384|512)$|^Ed(DSA|25519)$/;
 /** RFC 6750 §2.1 b64token. */
 const B64TOKEN = /^[\w\-.~+/]+=*$/;
 /**
@@ -72,10 +70,11 @@ const B64TOKEN = /^[\w\-.~+/]+=*$/;
  * maxAge); `extraParams` cannot set them, in any case (some servers read names case-insensitively).
  */
 const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|id_token_hint|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
-/** Decodes base64url to a binary string (atob throws on anything that is not base64). */
-const b64u = (text: string) => atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-/** Endpoints every server must have, then optional ones (checked when present). */
-const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri', 'revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint'] as const;
+/** Endpoints every server must have. */
+const REQUIRED_ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
+/** Endpoints a server may have: checked when present. */
+const OPTIONAL_ENDPOINTS = ['revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint'] as const;
+type Endpoint = (typeof REQUIRED_ENDPOINTS)[number] | (typeof OPTIONAL_ENDPOINTS)[number];
 /** RFC 6749 §3.1: an endpoint's own query is kept; our parameters replace same-named ones. */
 const withParams = (url: URL, params: URLSearchParams) => {
   const q = url.searchParams;
@@ -98,9 +97,13 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
   const auth = oauth.None();
   const http = { [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000), [oauth.allowInsecureRequests]: allowHttp };
-  const endpoint = (as: Metadata, name: (typeof ENDPOINTS)[number]) => checkUrl(as[name], name, allowHttp);
-  // oauth4webapi treats an undefined DPoP option as absent.
-  const grant = (dpop?: DPoPSession) => ({ ...http, additionalParameters: new URLSearchParams(config.resource.map((r) => ['resource', r])), DPoP: dpop?.handle! });
+  const endpoint = (as: Metadata, name: Endpoint) => checkUrl(as[name], name, allowHttp);
+  /** The options of a token request: `resource` indicators, and the DPoP handle when the session has keys. */
+  const grant = (dpop?: DPoPSession) => ({
+    ...http,
+    additionalParameters: new URLSearchParams(config.resource.map((r) => ['resource', r])),
+    ...(dpop ? { DPoP: dpop.handle } : {}),
+  });
   // state, nonce and verifier are all 32 random bytes, base64url (oauth4webapi's generators are one function).
   const random = oauth.generateRandomState;
   let discovery: Promise<Metadata> | undefined;
@@ -114,7 +117,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
     // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
     if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) Object.assign(as, { [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
     else must(as.issuer === issuer, 'issuer mismatch');
-    ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
+    for (const name of REQUIRED_ENDPOINTS) endpoint(as, name);
+    for (const name of OPTIONAL_ENDPOINTS) if (as[name] !== undefined) endpoint(as, name);
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
     must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
     return as;
@@ -126,55 +130,34 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       .catch((err: unknown) => (dpop && oauth.isDPoPNonceError(err) ? fn() : Promise.reject(err)))
       .catch((err: unknown) => Promise.reject(toAuthError(err)));
 
+  const validateIdToken = idTokenValidator({ clientId, clockTolerance, http });
+
   /**
    * The checks oauth4webapi leaves to the client (RFC 6750 §2.1, RFC 9449 §5), then the tokens
    * to install: a renewal of `base` keeps what the response omits (a refresh may omit the ID
    * token; a code exchange requires one). oauth4webapi already lowercases `token_type`, and
    * refuses an empty `refresh_token`, a non-string `scope` and a negative or non-numeric `expires_in`.
    */
-  const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, base?: Tokens, dpop?: DPoPSession, jwks?: Promise<oauth.ExportedJWKSCache | undefined>): Promise<Tokens> => {
-    const { access_token: at, id_token: idToken } = r;
-    must(r.token_type === tokenType.toLowerCase(), 'bad token_type');
-    must(at.length < 16384 && B64TOKEN.test(at), 'bad access_token');
-    const claims = oauth.getValidatedIdTokenClaims(r);
-    if (claims) {
-      // OIDC Core §3.1.3.7 steps 3 and 5: no audience but this client (oauth4webapi allows
-      // others when azp is the client), and an azp, when present, is this client (oauth4webapi
-      // checks it only when there are several audiences).
-      must([claims.aud].flat().every((aud) => aud === clientId) && (claims.azp ?? clientId) === clientId, 'bad ID token aud or azp');
-      const alg = String((JSON.parse(b64u(idToken!.split('.')[0]!)) as { alg?: unknown }).alg);
-      must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
-      await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks) ?? {} });
-      must(/^[\x21-\x7e]{1,255}$/.test(claims.sub), 'bad ID token sub');
-      must(claims.iat < now() / 1000 + clockTolerance, 'bad ID token iat');
-      // OIDC Core §3.1.3.8 (MAY, checked here): at_hash is the left half of the access token's hash.
-      if (claims.at_hash !== undefined) {
-        const hash = new Uint8Array(await crypto.subtle.digest(`SHA-${/^Ed/.test(alg) ? 512 : alg.slice(2)}`, new TextEncoder().encode(at)));
-        must(String.fromCharCode(...hash.subarray(0, hash.length / 2)) === b64u(String(claims.at_hash)), 'bad at_hash');
-      }
-      if (base) {
-        // OIDC Core §12.2: a renewal's ID token is not older than the last, and is for the same
-        // user, provider and client. A silent renewal (a code exchange, the one that brings
-        // `jwks`) that finds another user at the provider ends the session: login_required.
-        must(claims.iat >= (base.claims.iat as number) - clockTolerance, 'ID token not new');
-        for (const claim of ['iss', 'sub', 'azp', 'aud']) {
-          must(String(claims[claim]) === String(base.claims[claim]), `ID token ${claim} changed`, claim === 'sub' && jwks ? 'login_required' : undefined);
-        }
-      }
-    }
+  const finish = async (input: IdTokenInput & { dpop?: DPoPSession | undefined }): Promise<Tokens> => {
+    const { body, base, dpop } = input;
+    const accessToken = body.access_token;
+    must(body.token_type === tokenType.toLowerCase(), 'bad token_type');
+    must(accessToken.length < 16384 && B64TOKEN.test(accessToken), 'bad access_token');
+    const claims = await validateIdToken(input);
     const issuedAt = now();
     return {
       sessionId: base?.sessionId ?? random(),
       rotation: base ? base.rotation + 1 : 0,
-      accessToken: at,
+      accessToken,
       tokenType,
       issuedAt,
       // Lifetime clamped to [5 s, 24 h].
-      expiresAt: issuedAt + Math.min(Math.max(r.expires_in ?? 300, 5), 86_400) * 1000,
-      idToken: idToken ?? base!.idToken,
-      claims: (claims ?? base!.claims) as Tokens['claims'],
-      refreshToken: r.refresh_token ?? base?.refreshToken,
-      scope: r.scope || base?.scope, // an empty scope says nothing
+      expiresAt: issuedAt + Math.min(Math.max(body.expires_in ?? 300, 5), 86_400) * 1000,
+      // Without an ID token in the response, this is a refresh of `base` (a code exchange requires one).
+      idToken: body.id_token ?? base!.idToken,
+      claims: claims ?? base!.claims,
+      refreshToken: body.refresh_token ?? base?.refreshToken,
+      scope: body.scope || base?.scope, // an empty scope says nothing
       dpopKeys: dpop?.keys,
     };
   };
@@ -265,11 +248,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         const answer = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
           throw res.status === 200 || oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
         });
-        const result = await finish(as, res, answer, base, dpop, jwks);
-        // requireIdToken: the claims are this response's.
-        must(result.claims.iat as number * 1000 >= tx.createdAt - clockTolerance * 1000, 'bad ID token iat');
-        // OIDC Core §5.5.1.1: the acr asked for (step-up) is the acr obtained.
-        must(!tx.acrValues || tx.acrValues.split(' ').includes(result.claims.acr as string), 'acr not satisfied');
+        const result = await finish({ as, res, body: answer, base, silent: !!base, jwks, dpop });
+        checkCodeExchangeClaims(result.claims, tx, clockTolerance); // requireIdToken: the claims are this response's
         return result;
       }, dpop);
     },
@@ -278,11 +258,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       call(async () => {
         const res = await oauth.refreshTokenGrantRequest(as, client, auth, base.refreshToken, grant(dpop));
         try {
-          const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, client, res), base, dpop);
-          const next = result.claims; // base's when the answer has no ID token
-          // OIDC Core §12.2: the same authentication. (The same ID token again is accepted: within
-          // one second a provider may issue a byte-identical one, and a refusal ends the session.)
-          for (const claim of ['auth_time', 'nonce']) must(next[claim] === undefined || next[claim] === base.claims[claim], `ID token ${claim} changed`);
+          const result = await finish({ as, res, body: await oauth.processRefreshTokenResponse(as, client, res), base, dpop });
+          checkRefreshClaims(result.claims, base); // base's claims when the answer has no ID token
           return result;
         } catch (err) {
           // A 200 means the provider has rotated the refresh token: refusing its answer ends the

@@ -41,9 +41,9 @@ export interface Refresher {
 
 /** One run of the check → lock → re-check sequence: the version it started at, whether forced, its promise. */
 interface Flight {
-  v: number;
-  f: boolean | undefined;
-  p: Promise<void>;
+  version: number;
+  forced: boolean;
+  done: Promise<void>;
 }
 
 /**
@@ -69,33 +69,32 @@ export function createRefresher({ lockName, locks, version, needsRefresh, run, c
   let flight: Flight | undefined;
 
   return {
-    refresh(force) {
-      const v = version();
-      if (!flight || flight.v !== v || (force && !flight.f)) {
-        const prev = flight?.p;
-        const renew = async () => {
-          await catchUp?.();
-          if (version() === v && (force || needsRefresh())) await run();
-        };
-        // Queued behind the running flight, whatever its outcome. Cleared inside the flight,
-        // before its promise settles: nobody can join a settled flight.
-        const f: Flight = {
-          v,
-          f: force,
-          p: (async () => {
-            await prev?.catch(() => {});
-            await (locks ? locks.request(lockName, renew) : renew());
-          })().finally(() => {
-            if (flight === f) flight = undefined;
-          }),
-        };
-        flight = f;
-      }
-      return flight.p;
+    refresh(force = false) {
+      const started = version();
+      if (flight && flight.version === started && (flight.forced || !force)) return flight.done;
+      const previous = flight?.done;
+      const renew = async () => {
+        await catchUp?.();
+        if (version() === started && (force || needsRefresh())) await run();
+      };
+      // Queued behind the running flight, whatever its outcome. Cleared inside the flight,
+      // before its promise settles: nobody can join a settled flight.
+      const next: Flight = {
+        version: started,
+        forced: force,
+        done: (async () => {
+          await previous?.catch(() => {});
+          await (locks ? locks.request(lockName, renew) : renew());
+        })().finally(() => {
+          if (flight === next) flight = undefined;
+        }),
+      };
+      flight = next;
+      return next.done;
     },
     // The newest flight runs after all the others.
     settled: async () => {
-      await flight?.p.catch(() => {});
+      await flight?.done.catch(() => {});
       await locks?.request(lockName, () => {}).catch(() => {});
     },
   };

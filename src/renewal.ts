@@ -9,17 +9,16 @@
  */
 import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
-import type { DPoPSession } from './dpop.js';
 import type { Emitter } from './emitter.js';
 import { AuthError, must, toAuthError } from './errors.js';
-import type { Metadata, Protocol } from './protocol.js';
+import type { Protocol } from './protocol.js';
 import { lockName } from './names.js';
 import { createRefresher } from './refresh.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import type { Session, Tokens } from './session.js';
+import type { Tokens } from './session.js';
+import type { SessionController } from './session-controller.js';
 import { silentAuthorize } from './silent-auth.js';
 import { failureOf } from './token-failure.js';
-import type { Transaction } from './transaction.js';
 import type { AuthEvents } from './types.js';
 
 /** OAuth errors that say "try again later" rather than "this grant is over". */
@@ -40,28 +39,19 @@ export function renewAt(t: Pick<Tokens, 'issuedAt' | 'expiresAt'> | undefined, l
   return t.expiresAt - Math.min(leewayMs, life / 2) - jitter * Math.min(5000, life / 10);
 }
 
-/** What {@link createRenewal} needs from the client. */
+/** What {@link createRenewal} works with. */
 export interface RenewalOptions {
   config: Config;
   protocol: Protocol;
-  session: Session;
+  /** The session it renews: renewed tokens are installed there, and a session that is over ends there. */
+  session: SessionController;
   events: Emitter<AuthEvents>;
-  dpop: () => DPoPSession | undefined;
-  /** Installs renewed tokens made here (and tells the other tabs). */
-  install: (tokens: Tokens) => Promise<void>;
-  /** Exchanges a callback and installs the result (a new session when `base` is undefined), unless `signal` aborted meanwhile. */
-  complete: (as: Metadata, tx: Transaction, params: URLSearchParams, signal: AbortSignal, base?: Tokens) => Promise<void>;
-  /** Ends the session everywhere with this error. */
-  end: (error: AuthError) => void;
+  /** navigator.locks when tabs share the session: one renewal per origin at a time. */
   locks: { request: LockManager['request'] } | undefined;
-  /** Adopts a newer session from the other tabs; runs inside the refresh lock. */
-  catchUp: () => Promise<void>;
-  /** Aborted by logout and destroy: a silent authorization started before gives up. */
-  signal: () => AbortSignal;
 }
 
 /** The handle returned by {@link createRenewal}. */
-export interface Renewal extends Scheduler {
+export interface Renewal extends Pick<Scheduler, 'start' | 'stop'> {
   getAccessToken(force: boolean): Promise<string>;
   /** Silent authorization in a hidden iframe; renews `base` or starts a new session. */
   silent(base?: Tokens): Promise<void>;
@@ -73,13 +63,12 @@ export interface Renewal extends Scheduler {
  * Wires the scheduler and the refresher to one session.
  * @example
  * ```ts
- * const renewal = createRenewal({ config, protocol, session, events, dpop, install, complete, end, locks, catchUp, signal });
+ * const renewal = createRenewal({ config, protocol, session, events, locks: navigator.locks });
  * renewal.start();
  * const token = await renewal.getAccessToken(false);
  * ```
  */
-export function createRenewal(o: RenewalOptions): Renewal {
-  const { config, protocol, session } = o;
+export function createRenewal({ config, protocol, session, events, locks }: RenewalOptions): Renewal {
 
   // Drawn once per tab: tabs do not all wake at once.
   const jitter = Math.random();
@@ -90,14 +79,14 @@ export function createRenewal(o: RenewalOptions): Renewal {
   let pause: { until: number; version: number; error: AuthError } | undefined;
 
   const silent = async (base?: Tokens): Promise<void> => {
-    const signal = o.signal();
+    const signal = session.signal();
     const as = await protocol.discover();
     const redirectUri = config.silentRedirectUri;
     // The silent flow's transaction stays in this tab's memory (P-08): nothing to store.
     const tx = protocol.transaction(redirectUri);
     const url = await protocol.authorizationUrl(as, { tx, prompt: 'none' });
     const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(redirectUri).origin, timeoutMs: config.silentTimeout * 1000 || 10_000, signal });
-    await o.complete(as, tx, params, signal, base);
+    await session.complete(as, tx, params, signal, base);
   };
 
   /** One renewal, run inside the cross-tab lock. */
@@ -109,7 +98,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
     try {
       if (tokens.refreshToken) {
         const as = await protocol.discover();
-        const next = await protocol.refresh(as, tokens as Tokens & { refreshToken: string }, o.dpop()).catch(async (err: unknown) => {
+        const next = await protocol.refresh(as, tokens as Tokens & { refreshToken: string }, session.dpop()).catch(async (err: unknown) => {
           // The grant is over: one silent authorization may still start a new chain, without the dead refresh token.
           const e = toAuthError(err);
           if (!failureOf(e)?.final || !config.silentAuthorization || session.version() !== version) throw e;
@@ -118,7 +107,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
         if (!next) return; // renewed by silent authorization
         // A response that lands after logout or after another tab's tokens were adopted is stale;
         // after logout its refresh token belongs to nobody, and is revoked (best effort).
-        if (session.version() === version) await o.install(next);
+        if (session.version() === version) await session.install(next, false, 'refreshed');
         else if (!session.get() && next.refreshToken !== tokens.refreshToken) void protocol.revoke(as, next);
       } else if (config.silentAuthorization) await silent(tokens);
       else must(now() < tokens.expiresAt, 'no refresh token', 'login_required');
@@ -128,7 +117,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
       // Fatal: the grant is over (no retry can help), or there is nothing to renew with. A
       // token endpoint's 4xx other than 408 and 429 is final, with or without an OAuth error.
       const fatal = failure ? failure.final : e.code === 'oauth_error' ? !TRANSIENT.test(e.error ?? '') : e.code === 'login_required';
-      if (fatal && session.version() === version) o.end(e);
+      if (fatal && session.version() === version) session.drop(e, true);
       if (failure?.retryAfter !== undefined) {
         pause = { until: now() + failure.retryAfter, version, error: e };
         scheduler.retryAfter(failure.retryAfter);
@@ -137,9 +126,9 @@ export function createRenewal(o: RenewalOptions): Renewal {
     }
   };
 
-  // `o` supplies the refresher's `locks` and `catchUp`.
   const refresher = createRefresher({
-    ...o,
+    locks,
+    catchUp: session.catchUp,
     lockName: lockName.refresh(config.tabKey),
     version: session.version,
     needsRefresh,
@@ -150,8 +139,14 @@ export function createRenewal(o: RenewalOptions): Renewal {
   const scheduler = createScheduler({
     now,
     dueAt,
-    onDue: () => void refresher.refresh().catch((err: unknown) => session.get() && o.events.emit('error', toAuthError(err))),
+    onDue: () => {
+      refresher.refresh().catch((err: unknown) => {
+        if (session.get()) events.emit('error', toAuthError(err));
+      });
+    },
   });
+  // New tokens (installed, adopted) or none (ended): the next renewal is due at another time.
+  session.onChange(scheduler.reschedule);
 
   return {
     async getAccessToken(force) {
@@ -165,7 +160,7 @@ export function createRenewal(o: RenewalOptions): Renewal {
           if (!t) throw noSession(e.error);
           // Keep using a still-valid token while the server is unreachable.
           if (force || now() >= t.expiresAt) throw e;
-          o.events.emit('error', e);
+          events.emit('error', e);
         }
       }
       const t = session.get();
@@ -173,8 +168,8 @@ export function createRenewal(o: RenewalOptions): Renewal {
       return t.accessToken;
     },
     silent,
-    // start, stop, and reschedule when the session changed (installed, adopted, cleared)
-    ...scheduler,
+    start: scheduler.start,
+    stop: scheduler.stop,
     settled: refresher.settled,
   };
 }

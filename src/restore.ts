@@ -74,8 +74,8 @@ const explain = (e: AuthError, what: string, more = e.message) =>
  * const authenticated = await restore(signal);
  * ```
  */
-export function createRestore(o: RestoreOptions): (signal: AbortSignal, stay?: boolean) => Promise<boolean | 'leaving'> {
-  const { config, notes } = o;
+export function createRestore(options: RestoreOptions): (signal: AbortSignal, stay?: boolean) => Promise<boolean | 'leaving'> {
+  const { config, notes } = options;
   const { issuer } = config;
 
   /** What a tab does after the issuer left a page in the frame, and what the developer can do. */
@@ -86,42 +86,46 @@ export function createRestore(o: RestoreOptions): (signal: AbortSignal, stay?: b
     const e = toAuthError(err);
     if (signal.aborted || isNoSession(e)) return;
     if (e.cause === PAGE_LEFT_IN_FRAME) notes.framedPage.set();
-    o.report(e.cause === PAGE_LEFT_IN_FRAME ? explain(e, e.message, skip) : explain(e, 'Silent authorization could not restore the session'));
+    options.report(e.cause === PAGE_LEFT_IN_FRAME ? explain(e, e.message, skip) : explain(e, 'Silent authorization could not restore the session'));
   };
 
   /** Silent authorization, unless this tab already learnt that the issuer leaves a page in the frame. */
   const silent = async (signal: AbortSignal) => {
-    if (notes.framedPage.has()) return o.report(new AuthError('timeout', `Silent authorization skipped: ${issuer} showed a page in the hidden iframe earlier; ${skip}`, { cause: PAGE_LEFT_IN_FRAME }));
-    try {
-      await o.discover();
-    } catch (err) {
-      return signal.aborted || o.report(explain(toAuthError(err), `Could not fetch the discovery document ${discoveryUrl(config.issuerUrl)}`));
+    if (notes.framedPage.has()) {
+      options.report(new AuthError('timeout', `Silent authorization skipped: ${issuer} showed a page in the hidden iframe earlier; ${skip}`, { cause: PAGE_LEFT_IN_FRAME }));
+      return;
     }
-    await o.silent().catch((err: unknown) => failed(err, signal));
+    try {
+      await options.discover();
+    } catch (err) {
+      if (!signal.aborted) options.report(explain(toAuthError(err), `Could not fetch the discovery document ${discoveryUrl(config.issuerUrl)}`));
+      return;
+    }
+    await options.silent().catch((err: unknown) => failed(err, signal));
   };
 
   return async (signal, stay) => {
     if (notes.strayResponse.take()) {
-      o.report(unexpected('on the silent page at top level (the provider answered a login with an earlier request\'s response)'));
+      options.report(unexpected('on the silent page at top level (the provider answered a login with an earlier request\'s response)'));
     }
-    const href = o.href();
-    const peer = await o.handOff(signal);
+    const href = options.href();
+    const peer = await options.handOff(signal);
     if (!signal.aborted && !peer && config.silentAuthorization && href) await silent(signal);
     let mark: number;
     try {
-      mark = Number(o.storage().getItem(storageKey.restoreMark));
+      mark = Number(options.storage().getItem(storageKey.restoreMark));
     } catch {
-      return o.signedIn(); // storage blocked: no redirect; login() is still there
+      return options.signedIn(); // storage blocked: no redirect; login() is still there
     }
     // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
-    if (o.signedIn() || !config.restoreWithRedirect || !href || stay || signal.aborted || now() - mark < 60_000) return o.signedIn();
+    if (options.signedIn() || !config.restoreWithRedirect || !href || stay || signal.aborted || now() - mark < 60_000) return options.signedIn();
     try {
-      o.storage().setItem(storageKey.restoreMark, String(now()));
-      await o.redirect(o.href() ?? href, signal);
+      options.storage().setItem(storageKey.restoreMark, String(now()));
+      await options.redirect(options.href() ?? href, signal);
       return 'leaving';
     } catch (err) {
       // storage full, or the provider unreachable: no redirect; login() is still there
-      if (!signal.aborted) o.report(explain(toAuthError(err), 'Could not start the top-level prompt=none redirect (restoreWithRedirect)'));
+      if (!signal.aborted) options.report(explain(toAuthError(err), 'Could not start the top-level prompt=none redirect (restoreWithRedirect)'));
       return false;
     }
   };

@@ -57,34 +57,34 @@ const httpOrigin = (s: string) => {
  * const params = await silentAuthorize({ url: authUrl.href, redirectOrigin: 'https://app.example.com', timeoutMs: 10_000 });
  * ```
  */
-export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> {
+export function silentAuthorize(options: SilentAuthOptions): Promise<URLSearchParams> {
   return new Promise((resolve, reject) => {
     const win = globalThis.document?.defaultView;
     // Thrown in the executor, this rejects the promise.
-    must(win && httpOrigin(o.url) && httpOrigin(o.redirectOrigin) === o.redirectOrigin, 'silent auth: bad URL or no window', 'invalid_config');
+    must(win && httpOrigin(options.url) && httpOrigin(options.redirectOrigin) === options.redirectOrigin, 'silent auth: bad URL or no window', 'invalid_config');
     const iframe = win.document.createElement('iframe');
     /** Cleans up, then resolves `params`, or rejects with a timeout (`left`: a provider page stayed) without them. */
     const finish = (params?: URLSearchParams, left?: boolean) => {
       clearTimeout(timer);
       clearTimeout(grace);
-      o.signal?.removeEventListener('abort', abort);
+      options.signal?.removeEventListener('abort', abort);
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
-      else if (left) reject(new AuthError('timeout', `Silent authorization: the provider showed a page in the hidden iframe instead of redirecting to ${o.redirectOrigin} (a login page it will not frame, or an error page: check clientId and silentRedirectUri)`, { cause: PAGE_LEFT_IN_FRAME }));
-      else reject(new AuthError('timeout', `Silent authorization: no answer within ${o.timeoutMs / 1000} s`, { cause: o.signal?.aborted ? 'cancelled' : 'no answer' }));
+      else if (left) reject(new AuthError('timeout', `Silent authorization: the provider showed a page in the hidden iframe instead of redirecting to ${options.redirectOrigin} (a login page it will not frame, or an error page: check clientId and silentRedirectUri)`, { cause: PAGE_LEFT_IN_FRAME }));
+      else reject(new AuthError('timeout', `Silent authorization: no answer within ${options.timeoutMs / 1000} s`, { cause: options.signal?.aborted ? 'cancelled' : 'no answer' }));
     };
     const onMessage = ({ origin, source, data }: MessageEvent) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker
-      if (origin === o.redirectOrigin && source && source === iframe.contentWindow && data?.type === SILENT_MESSAGE && typeof data.search === 'string') {
+      if (origin === options.redirectOrigin && source && source === iframe.contentWindow && data?.type === SILENT_MESSAGE && typeof data.search === 'string') {
         finish(new URLSearchParams(data.search));
       }
     };
-    const timer = setTimeout(finish, clampDelay(o.timeoutMs));
+    const timer = setTimeout(finish, clampDelay(options.timeoutMs));
     let grace: ReturnType<typeof setTimeout> | undefined;
     const abort = () => finish();
-    o.signal?.addEventListener('abort', abort);
-    if (o.signal?.aborted) return finish();
+    options.signal?.addEventListener('abort', abort);
+    if (options.signal?.aborted) return finish();
 
     win.addEventListener('message', onMessage);
     // Inline `!important` beats any page stylesheet: never rendered, so never focusable nor announced.
@@ -103,7 +103,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
         grace = setTimeout(() => finish(undefined, true), GRACE_MS);
       }
     };
-    iframe.src = o.url; // absolute: checked above
+    iframe.src = options.url; // absolute: checked above
     (win.document.body ?? win.document.documentElement).appendChild(iframe);
   });
 }

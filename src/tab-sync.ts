@@ -30,6 +30,11 @@ export interface TabSyncOptions {
   onExpired: (sessionId: string, error: string) => void;
   /** Injectable constructor; default globalThis.BroadcastChannel; when missing, every method is a harmless no-op and requestSession resolves undefined. `null` (or an explicit `undefined`) switches sharing off. */
   BroadcastChannel?: typeof BroadcastChannel | null;
+  /**
+   * The ids of sessions that ended, here or in another tab (default: a set of its own). The
+   * session controller passes the set it owns, so both sides agree on which sessions are over.
+   */
+  ended?: Set<string> | undefined;
 }
 
 /** The handle returned by {@link createTabSync}. */
@@ -47,7 +52,7 @@ export interface TabSync {
 
 // Untrusted message data, checked field by field before use.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Rec = Record<string, any>;
+type Untrusted = Record<string, any>;
 
 const TYPE = TAB_MESSAGE;
 
@@ -56,14 +61,14 @@ const TYPE = TAB_MESSAGE;
  * ordinary objects, and our own sessions come from JSON (whose keys may be anything, a claim
  * named `constructor` included): the prototype is what tells.
  */
-const isPlain = (x: unknown): x is Rec => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+const isPlain = (x: unknown): x is Untrusted => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 const isStr = (x: unknown): x is string => typeof x === 'string' && x !== '';
 const isOpt = (x: unknown) => x === undefined || isStr(x);
 const isNum = Number.isFinite;
 const isKey = (k: unknown, type: KeyType) => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
 
 /** What every field of a {@link Tokens} must be; `s` is the whole (untrusted) session. A session that ended is refused too. */
-const FIELDS: Record<keyof Tokens, (v: Rec[string], s: Rec, ended: Set<string>) => boolean> = {
+const FIELDS: Record<keyof Tokens, (v: Untrusted[string], s: Untrusted, ended: Set<string>) => boolean> = {
   sessionId: (id, _, ended) => isStr(id) && !ended.has(id),
   accessToken: isStr,
   tokenType: (t) => t === 'Bearer' || t === 'DPoP',
@@ -84,7 +89,7 @@ const FIELDS: Record<keyof Tokens, (v: Rec[string], s: Rec, ended: Set<string>) 
 /** Rebuilds a live session from an untrusted message value (known fields only), or returns undefined if anything is off. */
 function toSession(x: unknown, ended: Set<string>): Tokens | undefined {
   if (!isPlain(x)) return;
-  const s: Rec = {};
+  const s: Untrusted = {};
   for (const k in FIELDS) {
     const v = x[k];
     if (!FIELDS[k as keyof Tokens](v, x, ended)) return;
@@ -107,13 +112,13 @@ function toSession(x: unknown, ended: Set<string>): Tokens | undefined {
  * const s = await sync.requestSession(300); // a sibling tab's session, or undefined
  * ```
  */
-export function createTabSync(o: TabSyncOptions): TabSync {
-  const BC = 'BroadcastChannel' in o ? o.BroadcastChannel : globalThis.BroadcastChannel;
-  let ch: BroadcastChannel | null | undefined = BC && new BC(o.channelName);
+export function createTabSync(options: TabSyncOptions): TabSync {
+  const BC = 'BroadcastChannel' in options ? options.BroadcastChannel : globalThis.BroadcastChannel;
+  let ch: BroadcastChannel | null | undefined = BC && new BC(options.channelName);
   const pending = new Map<string, (s?: Tokens) => void>();
-  const ended = new Set<string>();
+  const ended = options.ended ?? new Set<string>();
 
-  const post = (m: Rec) => {
+  const post = (m: Untrusted) => {
     try {
       ch?.postMessage({ type: TYPE, v: 1, ...m });
     } catch {
@@ -121,7 +126,7 @@ export function createTabSync(o: TabSyncOptions): TabSync {
     }
   };
   /** Sends only validated fields of a session that has not ended. */
-  const send = (x: Tokens | undefined, m: Rec) => {
+  const send = (x: Tokens | undefined, m: Untrusted) => {
     const s = toSession(x, ended);
     if (s) post({ k: 's', s, ...m });
   };
@@ -137,15 +142,15 @@ export function createTabSync(o: TabSyncOptions): TabSync {
     const s = k === 's' && toSession(m.s, ended);
     if (k === 'q') {
       // pending holds our own requests: never answer ourselves
-      if (isStr(id) && !pending.has(id)) send(o.getSession(), { reason: 'handoff', to: id });
+      if (isStr(id) && !pending.has(id)) send(options.getSession(), { reason: 'handoff', to: id });
     } else if (s) {
       // `to` of another type never matches a key: ids are strings
       if (reason === 'handoff') pending.get(to)?.(s);
-      else if (reason === 'refreshed' || reason === 'login') o.onSession(s, reason);
+      else if (reason === 'refreshed' || reason === 'login') options.onSession(s, reason);
     } else if (k === 'e' && isStr(sid) && !ended.has(sid) && isOpt(error)) {
       ended.add(sid);
-      if (error === undefined) o.onLoggedOut(sid);
-      else o.onExpired(sid, error);
+      if (error === undefined) options.onLoggedOut(sid);
+      else options.onExpired(sid, error);
     }
   };
 
