@@ -1,8 +1,8 @@
 /**
- * The oauth4webapi boundary: discovery, the authorization URL (with PAR), the code exchange,
+ * The oauth4webapi boundary: the authorization URL (with PAR), the code exchange,
  * refresh, revocation and the end-session URL. Everything oauth4webapi checks is used, and
- * the rules it leaves to the client are added here: exact issuer string, endpoint schemes,
- * token charset and lifetime; the ID token's own rules are in the id-token module.
+ * the rules it leaves to the client are added here: token charset and lifetime. Discovery, the
+ * ID token's rules and sign-out have modules of their own; this one binds them to a configuration.
  * Every failure leaves as an {@link AuthError} through {@link toAuthError}.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
@@ -10,24 +10,22 @@
  * @module
  */
 import * as oauth from 'oauth4webapi';
-// Two symbols oauth4webapi exports but does not declare (openid-client uses them): skip its
-// discovery issuer check (ours is exact), and supply the expected ID token issuer per token.
-// @ts-expect-error -- exported, not declared
-import { _expectedIssuer, _nodiscoverycheck } from 'oauth4webapi';
+import type { Metadata } from './discovery.js';
 import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
+import { createDiscovery } from './discovery.js';
 import { cappedFetch } from './http.js';
 import { checkCodeExchangeClaims, checkRefreshClaims, idTokenValidator, type IdTokenInput } from './id-token.js';
 import type { Tokens } from './session.js';
 import type { MetadataCache, Transaction } from './transaction.js';
-import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
 import { tokenFailure } from './token-failure.js';
-import { checkUrl } from './url.js';
+import { endSessionUrl, revokeToken } from './sign-out.js';
+import { checkUrl, withParams } from './url.js';
 
-/** Authorization server metadata, validated. */
-export type Metadata = oauth.AuthorizationServer;
+/** Authorization server metadata, validated (see the discovery module). */
+export type { Metadata };
 
 /** Parameters of one authorization request. */
 export interface AuthorizeParams {
@@ -70,19 +68,13 @@ const B64TOKEN = /^[\w\-.~+/]+=*$/;
  * maxAge); `extraParams` cannot set them, in any case (some servers read names case-insensitively).
  */
 const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|id_token_hint|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
-/** Endpoints every server must have. */
-const REQUIRED_ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
-/** Endpoints a server may have: checked when present. */
-const OPTIONAL_ENDPOINTS = ['revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint'] as const;
-type Endpoint = (typeof REQUIRED_ENDPOINTS)[number] | (typeof OPTIONAL_ENDPOINTS)[number];
-/** RFC 6749 §3.1: an endpoint's own query is kept; our parameters replace same-named ones. */
-const withParams = (url: URL, params: URLSearchParams) => {
-  const q = url.searchParams;
-  params.forEach((_, k) => q.delete(k));
-  params.forEach((v, k) => q.append(k, v));
-  return url;
-};
 
+/** Runs `fn`, translating failures; with DPoP, retries once with the server's nonce (RFC 9449 §8). */
+function call<T>(fn: () => Promise<T>, dpop?: unknown): Promise<T> {
+  return fn()
+    .catch((err: unknown) => (dpop && oauth.isDPoPNonceError(err) ? fn() : Promise.reject(err)))
+    .catch((err: unknown) => Promise.reject(toAuthError(err)));
+}
 
 /**
  * Binds the protocol to a configuration. Does no I/O until a method is called; discovery
@@ -92,12 +84,12 @@ const withParams = (url: URL, params: URLSearchParams) => {
  * `id_token_hint` (OIDC Core §3.1.2.1; some providers refuse `prompt=none` without it).
  */
 export function createProtocol(config: Config, cache: MetadataCache, idToken: () => string | undefined = () => undefined): Protocol {
-  const { clientId, issuer, issuerUrl, allowHttp, clockTolerance } = config;
+  const { clientId, issuer, allowHttp, clockTolerance } = config;
   const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
   const auth = oauth.None();
   const http = { [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000), [oauth.allowInsecureRequests]: allowHttp };
-  const endpoint = (as: Metadata, name: Endpoint) => checkUrl(as[name], name, allowHttp);
+  const endpoint = (as: Metadata, name: 'authorization_endpoint') => checkUrl(as[name], name, allowHttp);
   /** The options of a token request: `resource` indicators, and the DPoP handle when the session has keys. */
   const grant = (dpop?: DPoPSession) => ({
     ...http,
@@ -106,29 +98,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
   });
   // state, nonce and verifier are all 32 random bytes, base64url (oauth4webapi's generators are one function).
   const random = oauth.generateRandomState;
-  let discovery: Promise<Metadata> | undefined;
-
-  /**
-   * RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. The
-   * `metadata` option's values replace the discovered ones first.
-   */
-  const validate = (found: Metadata): Metadata => {
-    const as = { ...found, ...config.metadata } as Metadata;
-    // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
-    if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) Object.assign(as, { [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
-    else must(as.issuer === issuer, 'issuer mismatch');
-    for (const name of REQUIRED_ENDPOINTS) endpoint(as, name);
-    for (const name of OPTIONAL_ENDPOINTS) if (as[name] !== undefined) endpoint(as, name);
-    must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
-    must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
-    return as;
-  };
-
-  /** Runs `fn`, translating failures; with DPoP, retries once with the server's nonce (RFC 9449 §8). */
-  const call = <T>(fn: () => Promise<T>, dpop?: unknown): Promise<T> =>
-    fn()
-      .catch((err: unknown) => (dpop && oauth.isDPoPNonceError(err) ? fn() : Promise.reject(err)))
-      .catch((err: unknown) => Promise.reject(toAuthError(err)));
+  const discovery = createDiscovery(config, cache, http, call);
 
   const validateIdToken = idTokenValidator({ clientId, clockTolerance, http });
 
@@ -163,31 +133,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
   };
 
   return {
-    discover: () =>
-      (discovery ??= call(async () => {
-        try {
-          return validate(cache.get() as Metadata);
-        } catch {
-          // nothing cached, or not valid for this configuration: discover
-        }
-        let res = await oauth.discoveryRequest(issuerUrl, http);
-        if (res.status === 404) res = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-        // The issuer is compared below, exactly (or as a tenant template), not by oauth4webapi.
-        const found = await oauth.processDiscoveryResponse(_nodiscoverycheck as URL, res);
-        const as = validate(found);
-        cache.set(found); // as discovered: the options may change before it is read again
-        return as;
-      }).catch((err: unknown) => {
-        discovery = undefined;
-        throw err;
-      })),
-
-    adopt(snapshot) {
-      const as = validate(snapshot as Metadata);
-      discovery ??= Promise.resolve(as);
-      return as;
-    },
-
+    discover: discovery.discover,
+    adopt: discovery.adopt,
     random,
 
     transaction: (redirectUri, more) => ({
@@ -269,34 +216,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         }
       }, dpop),
 
-    // RFC 7009 §2.1: revoking the refresh token also invalidates its access tokens, and servers
-    // that issue JWT access tokens refuse to revoke those. §2.2: success is a 200. A failure is
-    // handed back for the app to hear of (some servers demand client authentication here).
-    revoke: async (as, { refreshToken: rt, accessToken }) => {
-      if (!as.revocation_endpoint) return undefined;
-      const where = String(as.revocation_endpoint).replace(/[?#].*$/, '');
-      try {
-        const res = await http[oauth.customFetch](endpoint(as, 'revocation_endpoint').href, {
-          method: 'POST',
-          body: new URLSearchParams({ client_id: clientId, token: rt ?? accessToken, token_type_hint: rt ? 'refresh_token' : 'access_token' }),
-        });
-        if (res.status === 200) return undefined;
-        const body = (await res.json().catch(() => ({}))) as { error?: unknown; error_description?: unknown };
-        const code = typeof body.error === 'string' ? 'oauth_error' : 'invalid_response';
-        return new AuthError(code, `Revocation at ${where} failed with HTTP ${res.status}: the ${rt ? 'refresh' : 'access'} token may still be valid`, { error: body.error, errorDescription: body.error_description, cause: `HTTP ${res.status}` });
-      } catch (err) {
-        const e = toAuthError(err, 'network_error');
-        return new AuthError(e.code, `Revocation at ${where} failed (${e.cause ?? e.code}): the ${rt ? 'refresh' : 'access'} token may still be valid`, { cause: e.cause ?? e.code });
-      }
-    },
-
-    endSessionUrl(as, idToken) {
-      if (!as.end_session_endpoint) return undefined;
-      const url = endpoint(as, 'end_session_endpoint');
-      const params = new URLSearchParams({ client_id: clientId });
-      if (idToken) params.set('id_token_hint', idToken);
-      if (config.postLogoutRedirectUri) params.set('post_logout_redirect_uri', config.postLogoutRedirectUri);
-      return withParams(url, params);
-    },
+    revoke: (as, tokens) => revokeToken(as, tokens, { clientId, http, allowHttp }),
+    endSessionUrl: (as, idTokenHint) => endSessionUrl(as, idTokenHint, config),
   };
 }

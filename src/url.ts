@@ -76,3 +76,11 @@ export function cleanAddressBar(win: Pick<Window, 'location' | 'history'>): void
   url.hash = '';
   win.history.replaceState(win.history.state, '', url.href);
 }
+
+/** RFC 6749 §3.1: an endpoint's own query is kept; our parameters replace same-named ones. */
+export function withParams(url: URL, params: URLSearchParams): URL {
+  const query = url.searchParams;
+  params.forEach((_, name) => query.delete(name));
+  params.forEach((value, name) => query.append(name, value));
+  return url;
+}
