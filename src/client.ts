@@ -6,7 +6,7 @@
  */
 import { createAuthFetch } from './auth-fetch.js';
 import { systemNow as now } from './clock.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type Config } from './config.js';
 import { createEmitter } from './emitter.js';
 import { createLoginFlow } from './login-flow.js';
 import { checkLogoutReturn, withLogoutState } from './logout-return.js';
@@ -19,6 +19,55 @@ import { createSessionController } from './session-controller.js';
 import { createSnapshotStore } from './snapshot.js';
 import { metadataCache, sweep } from './transaction.js';
 import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
+
+/**
+ * A public method: refused once the client is destroyed (`alive` throws), also when that
+ * happened while it ran; rejects only with an `AuthError` (a browser's storage or lock failure included).
+ */
+function publicMethod<A extends unknown[], R>(alive: () => void, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args) => {
+    alive();
+    let result: R;
+    try {
+      result = await fn(...args);
+    } catch (err) {
+      alive(); // destroyed meanwhile: that is the news
+      throw toAuthError(err, 'invalid_config');
+    }
+    alive();
+    return result;
+  };
+}
+
+/** The parts of one client, each the owner of its piece, wired to each other in dependency order. */
+function wire(config: Config, win: Window | undefined) {
+  const storage = () => {
+    must(win, 'no window', 'invalid_config');
+    return win.sessionStorage;
+  };
+  const events = createEmitter<AuthEvents>();
+  const report = (error: AuthError) => events.emit('error', error);
+  const notes = restoreNotes(storage, config.issuer);
+  const protocol = createProtocol(config, metadataCache(storage, config.issuer));
+  // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
+  const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
+  const session = createSessionController({ config, protocol, events, notes, locks });
+  const renewal = createRenewal({ config, protocol, session, events, locks });
+  const flow = createLoginFlow({ config, protocol, win, storage, session, notes, report });
+  const restore = createRestore({
+    config,
+    storage,
+    notes,
+    href: () => win?.location.href,
+    discover: protocol.discover,
+    handOff: session.takeOver,
+    silent: () => renewal.silent(),
+    redirect: (returnTo, signal) => flow.start({ prompt: 'none', returnTo }, signal, true),
+    signedIn: () => !!session.get(),
+    report,
+  });
+  return { storage, events, report, protocol, session, renewal, flow, restore };
+}
 
 /**
  * Creates a client. Synchronous and free of I/O: options are validated at once (a bad one
@@ -37,65 +86,15 @@ import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOption
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const win = typeof window === 'undefined' ? undefined : window;
   const config = resolveConfig(options, win?.location.origin);
-  const { issuer, clientId, redirectUri } = config;
-  const storage = () => {
-    must(win, 'no window', 'invalid_config');
-    return win.sessionStorage;
-  };
-  const protocol = createProtocol(config, metadataCache(storage, issuer), () => current()?.idToken);
-  const events = createEmitter<AuthEvents>();
-  const report = (error: AuthError) => events.emit('error', error);
-  const notes = restoreNotes(storage, issuer);
-  // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
-  const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
-  const session = createSessionController({ config, protocol, events, notes, locks });
-  const renewal = createRenewal({ config, protocol, session, events, locks });
-  const flow = createLoginFlow({ config, protocol, win, storage, session, notes, report });
+  const { storage, events, report, protocol, session, renewal, flow, restore } = wire(config, win);
   let initPromise: Promise<InitResult> | undefined;
   let destroyed = false;
   /** The session as the app sees it: none once destroyed. */
   const current = () => (destroyed ? undefined : session.get());
   const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: current()?.expiresAt }), events);
-
-  const restore = createRestore({
-    config,
-    storage,
-    notes,
-    href: () => win?.location.href,
-    discover: protocol.discover,
-    handOff: async (signal) => {
-      const peer = await session.ask();
-      // A hand-over that cannot be installed (keys this browser cannot use) is as good as none.
-      if (peer && !signal.aborted) await session.install(peer, true).catch(() => undefined);
-      return !!session.get();
-    },
-    silent: () => renewal.silent(),
-    redirect: (returnTo, signal) => flow.start({ prompt: 'none', returnTo }, signal, true),
-    signedIn: () => !!session.get(),
-    report,
-  });
-
   /** Refuses (`invalid_config`) once the client is destroyed. */
   const alive = () => must(!destroyed, 'client destroyed', 'invalid_config');
-
-  /**
-   * A public method: refused once the client is destroyed, also when that happened while it
-   * ran; rejects only with an `AuthError` (a browser's storage or lock failure included).
-   */
-  const method =
-    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      alive();
-      let result: R;
-      try {
-        result = await fn(...args);
-      } catch (err) {
-        alive(); // destroyed meanwhile: that is the news
-        throw toAuthError(err, 'invalid_config');
-      }
-      alive();
-      return result;
-    };
+  const method = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => publicMethod(alive, fn);
 
   /** Reads the address bar (a callback, a silent answer), then restores the session if there is none. */
   const init = async (): Promise<InitResult> => {
@@ -119,7 +118,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const peer = tokens ? undefined : await session.ask();
     if (peer) session.loggedOutElsewhere((tokens = peer).sessionId);
     try {
-      sweep(storage(), now(), (tx) => tx.issuer === issuer && tx.clientId === clientId); // a login this client started here is over too
+      sweep(storage(), now(), (tx) => tx.issuer === config.issuer && tx.clientId === config.clientId); // a login this client started here is over too
     } catch {
       // storage blocked: nothing to clear
     }
@@ -131,6 +130,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (url && win) win.location.assign(withLogoutState(url, config, storage, protocol.random()).href);
   };
 
+  const destroy = () => {
+    destroyed = true;
+    store.close(); // subscribers see the signed-out snapshot
+    session.destroy(); // every flow, started or to come, sees it aborted
+    renewal.stop();
+    events.clear();
+    // A renewal in flight still hands its rotated tokens to the other tabs (broadcast, and
+    // answers to the tabs that queued behind it) before this tab lets go.
+    void renewal.settled().then(session.close);
+  };
+
   const getAccessToken = method((options?: { forceRefresh?: boolean }) => renewal.getAccessToken(options?.forceRefresh === true));
   const authFetch = createAuthFetch({
     apiOrigins: config.apiOrigins,
@@ -138,7 +148,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     dpop: session.dpop,
     fetch: (input, init) => (config.fetch ?? fetch)(input, init),
     emit: events.emit,
-    baseUrl: () => win?.document.baseURI ?? redirectUri,
+    baseUrl: () => win?.document.baseURI ?? config.redirectUri,
   });
 
   return {
@@ -155,16 +165,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     getSnapshot: store.get,
     // After destroy() nothing is heard: a listener added then is never called.
     on: (event, listener) => (destroyed ? () => undefined : events.on(event, listener)),
-    destroy() {
-      destroyed = true;
-      store.close(); // subscribers see the signed-out snapshot
-      session.destroy(); // every flow, started or to come, sees it aborted
-      renewal.stop();
-      events.clear();
-      // A renewal in flight still hands its rotated tokens to the other tabs (broadcast, and
-      // answers to the tabs that queued behind it) before this tab lets go.
-      void renewal.settled().then(session.close);
-    },
+    destroy,
     get isAuthenticated() {
       return !!current();
     },

@@ -28,8 +28,8 @@ export interface LoginFlowOptions {
   win: Window | undefined;
   /** This tab's sessionStorage; throws without one. */
   storage: () => Storage;
-  /** Where the callback's tokens go: it exchanges the code and installs the new session. */
-  session: Pick<SessionController, 'complete'>;
+  /** Where the callback's tokens go (it exchanges the code and installs the new session); its ID token is the hint of a prompt=none request. */
+  session: Pick<SessionController, 'complete' | 'get'>;
   /** What restore remembers in this tab. */
   notes: RestoreNotes;
   /** Emits the `error` event (a failure that does not reject). */
@@ -137,7 +137,8 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
       const as = await protocol.discover();
       const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: options.acrValues });
       const { prompt, loginHint, acrValues, extraParams } = options;
-      const url = await protocol.authorizationUrl(as, { tx, prompt, loginHint, acrValues, maxAge, extraParams });
+      const idTokenHint = session.get()?.idToken;
+      const url = await protocol.authorizationUrl(as, { tx, prompt, loginHint, acrValues, maxAge, extraParams, idTokenHint });
       must(!signal.aborted, 'signed out meanwhile', 'login_required');
       saveTransaction(store, tx);
       win!.location.assign(url.href);

@@ -35,6 +35,11 @@ export interface AuthorizeParams {
   acrValues?: string | undefined;
   maxAge?: number | undefined;
   extraParams?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The ID token the tab holds: a `prompt=none` request sends it as `id_token_hint` (OIDC Core
+   * §3.1.2.1; some providers refuse `prompt=none` without it).
+   */
+  idTokenHint?: string | undefined;
 }
 
 /** The protocol operations the client needs, bound to one configuration. */
@@ -80,10 +85,8 @@ function call<T>(fn: () => Promise<T>, dpop?: unknown): Promise<T> {
  * Binds the protocol to a configuration. Does no I/O until a method is called; discovery
  * runs once and is shared by all callers (a failed discovery is retried on the next call).
  * A cached metadata document is re-validated before use; a bad one is simply rediscovered.
- * `idToken` reads the ID token the tab holds: every `prompt=none` request sends it as
- * `id_token_hint` (OIDC Core §3.1.2.1; some providers refuse `prompt=none` without it).
  */
-export function createProtocol(config: Config, cache: MetadataCache, idToken: () => string | undefined = () => undefined): Protocol {
+export function createProtocol(config: Config, cache: MetadataCache): Protocol {
   const { clientId, issuer, allowHttp, clockTolerance } = config;
   const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
@@ -166,7 +169,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
           code_challenge: await oauth.calculatePKCECodeChallenge(tx.verifier),
           code_challenge_method: 'S256',
           prompt,
-          id_token_hint: prompt === 'none' ? idToken() : undefined,
+          id_token_hint: prompt === 'none' ? p.idTokenHint : undefined,
           login_hint: p.loginHint,
           acr_values: p.acrValues,
           max_age: p.maxAge,

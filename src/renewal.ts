@@ -84,7 +84,7 @@ export function createRenewal({ config, protocol, session, events, locks }: Rene
     const redirectUri = config.silentRedirectUri;
     // The silent flow's transaction stays in this tab's memory (P-08): nothing to store.
     const tx = protocol.transaction(redirectUri);
-    const url = await protocol.authorizationUrl(as, { tx, prompt: 'none' });
+    const url = await protocol.authorizationUrl(as, { tx, prompt: 'none', idTokenHint: session.get()?.idToken });
     const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(redirectUri).origin, timeoutMs: config.silentTimeout * 1000 || 10_000, signal });
     await session.complete(as, tx, params, signal, base);
   };

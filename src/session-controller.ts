@@ -12,7 +12,8 @@ import type { Config } from './config.js';
 import { createDPoPSession, type DPoPSession } from './dpop.js';
 import type { Emitter } from './emitter.js';
 import { AuthError, must } from './errors.js';
-import { channelName, lockName } from './names.js';
+import { channelName } from './names.js';
+import { createPresence } from './presence.js';
 import type { Metadata, Protocol } from './protocol.js';
 import type { RestoreNotes } from './restore-notes.js';
 import { createSession, type Tokens } from './session.js';
@@ -59,6 +60,8 @@ export interface SessionController {
   complete(as: Metadata, tx: Transaction, params: URLSearchParams, signal: AbortSignal, base?: Tokens): Promise<void>;
   /** Asks every other signed-in tab for its session; resolves the newest answer. */
   ask(): Promise<Tokens | undefined>;
+  /** Takes over another tab's session (restore on a new tab), unless `signal` aborted meanwhile; resolves whether this tab now has one. */
+  takeOver(signal: AbortSignal): Promise<boolean>;
   /** Adopts a renewal of this session that another tab made and has not broadcast yet. */
   catchUp(): Promise<void>;
   /** Calls `listener` after every change of the tokens (the renewal scheduler listens). */
@@ -83,35 +86,20 @@ export function createSessionController({ config, protocol, events, notes, locks
   const session = createSession();
   const ended = new Set<string>();
   const listeners: (() => void)[] = [];
-  const presence = lockName.presencePrefix(config.tabKey);
-  const me = presence + protocol.random();
-  /** Releases this tab's presence lock; set while it holds (or has asked for) one. */
-  let releasePresence: (() => void) | undefined;
+  const presence = locks && createPresence(locks, config.tabKey, protocol.random());
   let dpop: DPoPSession | undefined;
   let destroyed = false;
   let flows = new AbortController();
 
   const changed = () => listeners.forEach((listener) => listener());
 
-  /** A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over. */
-  const holdPresence = () => {
-    // Set at once (not when the lock is granted): a second install cannot queue a second
-    // request, and a logout before the grant still releases it.
-    if (!locks || releasePresence || destroyed) return;
-    const held = new Promise<void>((resolve) => (releasePresence = resolve));
-    locks.request(me, () => held).catch(() => undefined);
-  };
-  const leavePresence = () => {
-    releasePresence?.();
-    releasePresence = undefined;
-  };
-
   const install = async (tokens: Tokens, fresh: boolean, publish?: 'login' | 'refreshed'): Promise<void> => {
     if (ended.has(tokens.sessionId)) return;
     if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys);
     session.set(tokens);
     changed();
-    holdPresence();
+    // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
+    if (!destroyed) presence?.hold();
     if (fresh) events.emit('authenticated', { user: tokens.claims });
     else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
     if (publish) sync.publish(tokens, publish);
@@ -123,7 +111,7 @@ export function createSessionController({ config, protocol, events, notes, locks
     session.set();
     dpop = undefined;
     changed();
-    leavePresence();
+    presence?.leave();
     if (how === 'loggedOut') {
       flows.abort();
       flows = new AbortController();
@@ -163,9 +151,7 @@ export function createSessionController({ config, protocol, events, notes, locks
   });
 
   const ask = async () => {
-    if (!locks) return undefined; // a browser may refuse Web Locks (an opaque origin): then nobody is asked
-    const snapshot = await locks.query().catch((): LockManagerSnapshot => ({}));
-    const others = snapshot.held?.filter((lock) => lock.name?.startsWith(presence) && lock.name !== me).length ?? 0;
+    const others = (await presence?.others()) ?? 0;
     // A new tab waits at most 500 ms for the hand-over.
     return others ? sync.requestSession(500, others) : undefined;
   };
@@ -189,6 +175,12 @@ export function createSessionController({ config, protocol, events, notes, locks
       if (!base) notes.framedPage.clear(); // a login succeeded: silent authorization is worth trying again
     },
     ask,
+    async takeOver(signal) {
+      const peer = await ask();
+      // A hand-over that cannot be installed (keys this browser cannot use) is as good as none.
+      if (peer && !signal.aborted) await install(peer, true).catch(() => undefined);
+      return !!session.get();
+    },
     // Inside the refresh lock: a tab that just renewed may not have been heard from yet.
     async catchUp() {
       const peer = await ask();
@@ -201,7 +193,7 @@ export function createSessionController({ config, protocol, events, notes, locks
       flows.abort(); // every flow started later sees it aborted too
     },
     close() {
-      leavePresence();
+      presence?.leave();
       sync.close();
       session.set();
       dpop = undefined;
