@@ -88,8 +88,8 @@ export function idTokenValidator({ clientId, clockTolerance, http }: IdTokenOpti
     must(/^[\x21-\x7e]{1,255}$/.test(claims.sub), 'bad ID token sub');
     must(claims.iat < now() / 1000 + clockTolerance, 'bad ID token iat');
     if (claims.at_hash !== undefined) await checkAtHash(claims.at_hash, alg, body.access_token);
-    if (base) checkContinuity(claims as Claims, base, silent === true, clockTolerance);
-    return claims as Claims;
+    if (base) checkContinuity(claims, base, silent === true, clockTolerance);
+    return claims;
   };
 }
 

@@ -135,7 +135,7 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
       const returnTo = options.returnTo === undefined ? undefined : sameOriginPath(options.returnTo, win!.location.origin);
       must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
       const as = await protocol.discover();
-      const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: options.acrValues });
+      const tx = protocol.transaction(redirectUri, { metadata: as, returnTo, maxAge, restore, acrValues: options.acrValues });
       const { prompt, loginHint, acrValues, extraParams } = options;
       const idTokenHint = session.get()?.idToken;
       const url = await protocol.authorizationUrl(as, { tx, prompt, loginHint, acrValues, maxAge, extraParams, idTokenHint });

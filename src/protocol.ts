@@ -75,10 +75,17 @@ const B64TOKEN = /^[\w\-.~+/]+=*$/;
 const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|id_token_hint|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
 
 /** Runs `fn`, translating failures; with DPoP, retries once with the server's nonce (RFC 9449 §8). */
-function call<T>(fn: () => Promise<T>, dpop?: unknown): Promise<T> {
-  return fn()
-    .catch((err: unknown) => (dpop && oauth.isDPoPNonceError(err) ? fn() : Promise.reject(err)))
-    .catch((err: unknown) => Promise.reject(toAuthError(err)));
+async function call<T>(fn: () => T | Promise<T>, dpop?: unknown): Promise<T> {
+  try {
+    try {
+      return await fn();
+    } catch (err) {
+      if (dpop && oauth.isDPoPNonceError(err)) return await fn();
+      throw err;
+    }
+  } catch (err) {
+    throw toAuthError(err);
+  }
 }
 
 /**
@@ -186,7 +193,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       }),
 
     async exchangeCode(as, tx, params, base, dpop) {
-      const callback = await call(async () => oauth.validateAuthResponse(as, client, params, tx.state));
+      const callback = await call(() => oauth.validateAuthResponse(as, client, params, tx.state));
       // The JWKS is fetched in parallel with the token request, in oauth4webapi's cache format. Only
       // a 200 is kept, and a failed fetch resolves undefined; oauth4webapi ignores a cache that is
       // missing or not JWKS-shaped, and then fetches itself.

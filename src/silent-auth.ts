@@ -74,10 +74,11 @@ export function silentAuthorize(options: SilentAuthOptions): Promise<URLSearchPa
       else if (left) reject(new AuthError('timeout', `Silent authorization: the provider showed a page in the hidden iframe instead of redirecting to ${options.redirectOrigin} (a login page it will not frame, or an error page: check clientId and silentRedirectUri)`, { cause: PAGE_LEFT_IN_FRAME }));
       else reject(new AuthError('timeout', `Silent authorization: no answer within ${options.timeoutMs / 1000} s`, { cause: options.signal?.aborted ? 'cancelled' : 'no answer' }));
     };
-    const onMessage = ({ origin, source, data }: MessageEvent) => {
+    const onMessage = ({ origin, source, data }: MessageEvent<unknown>) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker
-      if (origin === options.redirectOrigin && source && source === iframe.contentWindow && data?.type === SILENT_MESSAGE && typeof data.search === 'string') {
-        finish(new URLSearchParams(data.search));
+      const message = typeof data === 'object' && data !== null ? (data as { type?: unknown; search?: unknown }) : {};
+      if (origin === options.redirectOrigin && source && source === iframe.contentWindow && message.type === SILENT_MESSAGE && typeof message.search === 'string') {
+        finish(new URLSearchParams(message.search));
       }
     };
     const timer = setTimeout(finish, clampDelay(options.timeoutMs));
@@ -127,6 +128,6 @@ export function postSilentResponse(win: Window | undefined = globalThis.window):
   const parent = win?.parent;
   const q = new URLSearchParams(win?.location.search);
   const ok = !!parent && parent !== win && (q.has('code') || q.has('error')) && q.has('state');
-  if (ok) parent.postMessage({ type: SILENT_MESSAGE, search: win!.location.search }, win!.location.origin);
+  if (ok) parent.postMessage({ type: SILENT_MESSAGE, search: win.location.search }, win.location.origin);
   return ok;
 }

@@ -50,9 +50,8 @@ export interface TabSync {
   close(): void;
 }
 
-// Untrusted message data, checked field by field before use.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Untrusted = Record<string, any>;
+/** Untrusted message data, checked field by field before use. */
+type Untrusted = Record<string, unknown>;
 
 const TYPE = TAB_MESSAGE;
 
@@ -63,12 +62,18 @@ const TYPE = TAB_MESSAGE;
  */
 const isPlain = (x: unknown): x is Untrusted => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 const isStr = (x: unknown): x is string => typeof x === 'string' && x !== '';
-const isOpt = (x: unknown) => x === undefined || isStr(x);
+const isOpt = (x: unknown): x is string | undefined => x === undefined || isStr(x);
 const isNum = Number.isFinite;
-const isKey = (k: unknown, type: KeyType) => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
+const isKey = (k: unknown, type: KeyType): k is CryptoKey => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
+/** CryptoKeys of one algorithm, the private key non-extractable. */
+const isKeyPair = (k: unknown): boolean => {
+  if (typeof k !== 'object' || k === null) return false;
+  const { privateKey, publicKey } = k as Partial<Record<keyof CryptoKeyPair, unknown>>;
+  return isKey(privateKey, 'private') && isKey(publicKey, 'public') && !privateKey.extractable && publicKey.extractable && privateKey.algorithm.name === publicKey.algorithm.name;
+};
 
 /** What every field of a {@link Tokens} must be; `s` is the whole (untrusted) session. A session that ended is refused too. */
-const FIELDS: Record<keyof Tokens, (v: Untrusted[string], s: Untrusted, ended: Set<string>) => boolean> = {
+const FIELDS: Record<keyof Tokens, (v: unknown, s: Untrusted, ended: Set<string>) => boolean> = {
   sessionId: (id, _, ended) => isStr(id) && !ended.has(id),
   accessToken: isStr,
   tokenType: (t) => t === 'Bearer' || t === 'DPoP',
@@ -80,10 +85,7 @@ const FIELDS: Record<keyof Tokens, (v: Untrusted[string], s: Untrusted, ended: S
   claims: (c) => isPlain(c) && isStr(c.sub),
   scope: isOpt,
   // DPoP tokens need their keys; keys must be CryptoKeys with a non-extractable private key.
-  dpopKeys: (k, s) =>
-    k === undefined
-      ? s.tokenType !== 'DPoP'
-      : isKey(k?.privateKey, 'private') && isKey(k.publicKey, 'public') && !k.privateKey.extractable && k.publicKey.extractable && k.privateKey.algorithm.name === k.publicKey.algorithm.name,
+  dpopKeys: (k, s) => (k === undefined ? s.tokenType !== 'DPoP' : isKeyPair(k)),
 };
 
 /** Rebuilds a live session from an untrusted message value (known fields only), or returns undefined if anything is off. */
@@ -95,7 +97,7 @@ function toSession(x: unknown, ended: Set<string>): Tokens | undefined {
     if (!FIELDS[k as keyof Tokens](v, x, ended)) return;
     if (v !== undefined) s[k] = v;
   }
-  return s as Tokens;
+  return s as unknown as Tokens; // every field checked by FIELDS above
 }
 
 /**
@@ -145,7 +147,9 @@ export function createTabSync(options: TabSyncOptions): TabSync {
       if (isStr(id) && !pending.has(id)) send(options.getSession(), { reason: 'handoff', to: id });
     } else if (s) {
       // `to` of another type never matches a key: ids are strings
-      if (reason === 'handoff') pending.get(to)?.(s);
+      if (reason === 'handoff') {
+        if (isStr(to)) pending.get(to)?.(s);
+      }
       else if (reason === 'refreshed' || reason === 'login') options.onSession(s, reason);
     } else if (k === 'e' && isStr(sid) && !ended.has(sid) && isOpt(error)) {
       ended.add(sid);

@@ -9,10 +9,12 @@ import type { AuthError } from './errors.js';
 // these empty declarations make the names exist there, and merge with the real ones wherever
 // the DOM library or @types/node declares them, changing nothing.
 declare global {
+  /* eslint-disable @typescript-eslint/no-empty-object-type -- empty on purpose: they only make the names exist, see above */
   interface Request {}
   interface RequestInit {}
   interface Response {}
   interface URL {}
+  /* eslint-enable @typescript-eslint/no-empty-object-type */
 }
 
 /**
