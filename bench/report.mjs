@@ -1,6 +1,6 @@
 // Renders one bench run as markdown (printed, and written to docs/benchmarks.md).
 import { LIBS } from './libs.mjs';
-import { bytes, ms, ratio, spread } from './stats.mjs';
+import { bytes, ratio, spread } from './stats.mjs';
 
 const us2 = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} µs` : 'n/a');
 const us = (x) => (Number.isFinite(x) ? `${Math.round(x)} µs` : 'n/a');

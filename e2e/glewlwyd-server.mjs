@@ -233,7 +233,7 @@ export async function startGlewlwyd({ appOrigin, redirectUris, postLogoutRedirec
         if (child.exitCode === null) child.kill('SIGKILL');
         // Another process took the port between our probe and Glewlwyd's bind: try another one.
         if (attempt < 3 && /bind|address already in use/i.test(output + String(err.message))) continue;
-        throw new Error(`${err.message}\n${output.slice(-2000)}`);
+        throw new Error(`${err.message}\n${output.slice(-2000)}`, { cause: err });
       }
     }
     const issuer = `${base}/api/${PLUGIN}`;

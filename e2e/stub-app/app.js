@@ -1,5 +1,6 @@
 // The e2e app page for the stub provider: the script-tag build, init() on every page load,
 // events and the result kept in window.__app for the test to read (never a token).
+/* global SpaAuth -- the script-tag build, loaded before this file */
 (() => {
   const C = window.APP_CONFIG;
   const auth = SpaAuth.createAuthClient({
