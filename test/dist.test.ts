@@ -19,7 +19,7 @@ import { describe, expect, it } from 'vitest';
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
  * errors) about 8 KB. This budget is the size reached (17,070 bytes: since 16,130, the fixes of five
  * reviews added 853, splitting client.ts 103, the client-wide `extraParams` 84, giving up on
- * a refused silent frame 39, and a trim took 139 back), then 18,321 (+1,251: restore that
+ * a refused silent frame 39, and a trim took 139 back), then 18,329 (+1,259: restore that
  * never strands the user — stale callbacks and stray silent-page answers handled instead of
  * rejected, restore failures reported with messages that say how to fix them, the per-tab
  * memory of a provider that leaves a page in the silent frame), rounded up; it goes up
