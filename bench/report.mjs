@@ -92,7 +92,9 @@ export function renderTables({ size, callback, fetch, refresh, restore, signedOu
   );
   if (signedOut) {
     const base = signedOut['oidc-client-ts'];
-    const srow = (name, s, load) => [name, load, spread(s[load]), spread(s[load].call), ratio(s[load].median, base.first.median), ratio(s[load].median, s.first.median), String(s[load].authorize)];
+    // two significant digits below 0.1×: a load that costs a few hundredths of another is not "0.00×"
+    const fine = (a, b) => (a / b < 0.1 ? `${(a / b).toPrecision(2)}×` : ratio(a, b));
+    const srow = (name, s, load) => [name, load, spread(s[load]), spread(s[load].call), fine(s[load].median, base.first.median), fine(s[load].median, s.first.median), String(s[load].authorize)];
     out.push(
       '### 6. Signed-out page load, provider that leaves its login page in the silent frame (navigation start → init() settled)',
       '',

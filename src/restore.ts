@@ -80,7 +80,7 @@ export function createRestore(o: RestoreOptions): (signal: AbortSignal, stay?: b
   const { issuer } = config;
 
   /** What a tab does after the issuer left a page in the frame, and what the developer can do. */
-  const skip = `skipped in this tab until a login succeeds here (if the provider always does this, set silentAuthorization: false)`;
+  const skip = `not tried again in this tab until a login succeeds here (if the provider always does this, set silentAuthorization: false)`;
 
   /** Reports a failure of silent authorization, unless it is a "no session" answer or a cancellation. */
   const failed = (err: unknown, signal: AbortSignal) => {
@@ -96,7 +96,7 @@ export function createRestore(o: RestoreOptions): (signal: AbortSignal, stay?: b
     try {
       await o.discover();
     } catch (err) {
-      return signal.aborted || o.report(explain(toAuthError(err), `Could not fetch the discovery document ${discoveryUrl(config.issuerUrl)}`));
+      return signal.aborted || o.report(explain(toAuthError(err), `Discovery failed (${discoveryUrl(config.issuerUrl)})`));
     }
     await o.silent().catch((err: unknown) => failed(err, signal));
   };
