@@ -15,8 +15,9 @@ import { createProtocol, type Metadata } from './protocol.js';
 import { createRenewal } from './renewal.js';
 import { createSession, type Tokens } from './session.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
+import type { FeatureHost, PopupFeature, UserInfoFeature } from './features.js';
 import { metadataCache, sweep, type Transaction } from './transaction.js';
-import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
+import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions, PopupLoginOptions } from './types.js';
 
 /** Where `restoreWithRedirect` notes its last top-level prompt=none redirect (once a minute at most). */
 const RESTORE_MARK = 'spa-auth.restore';
@@ -221,6 +222,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     };
 
   const getAccessToken = method((o?: { forceRefresh?: boolean }) => renewal.getAccessToken(o?.forceRefresh === true));
+  // Opt-in features (spa-auth/popup, spa-auth/userinfo): absent unless the app passed them.
+  const host: FeatureHost = { config, protocol, win, signal: () => flows.signal, complete, getAccessToken, user: () => current()?.claims, dpop: () => dpop };
+  const popup = (config.popup as PopupFeature | undefined)?.create(host);
+  const userInfo = (config.userInfo as UserInfoFeature | undefined)?.create(host);
+  /** A feature the app did not pass: refused, naming the option. */
+  const missing = (name: string): never => {
+    throw new AuthError('invalid_config', `no ${name} option (spa-auth/${name.toLowerCase()})`);
+  };
   const authFetch = createAuthFetch({
     apiOrigins: config.apiOrigins,
     getAccessToken,
@@ -234,14 +243,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     init: () =>
       (initPromise ??= method(async () => {
         const signal = flows.signal;
-        const landed = flow.land(signal);
-        if (landed === 'posted') return { authenticated: false };
+        // A popup's or a silent frame's answer handed over: this window holds no session, nor hears of one.
+        const landed = popup?.land() ? 'posted' : flow.land(signal);
+        if (landed === 'posted') return sync.close(), { authenticated: false };
         if (typeof landed === 'string') return restore(signal, landed === 'foreign');
         const result = await landed;
         start();
         return result;
       })()),
     login: method((o: LoginOptions = {}) => flow.start(o, flows.signal)),
+    // Synchronous up to window.open: a click handler is enough for popup blockers.
+    loginWithPopup: method((o: PopupLoginOptions = {}) => (popup ?? missing('popup')).login(o)),
+    getUserInfo: method(() => (userInfo ?? missing('userInfo'))()),
     getAccessToken,
     // fetch() semantics: an AbortError or a network TypeError rejects as it is.
     fetch: async (input, init) => (alive(), authFetch(input, init)),

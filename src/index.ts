@@ -23,5 +23,8 @@ export type {
   InitResult,
   LoginOptions,
   LogoutOptions,
+  PopupLoginOptions,
+  PopupSupport,
   User,
+  UserInfoSupport,
 } from './types.js';
