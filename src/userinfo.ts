@@ -28,9 +28,11 @@ async function request(host: FeatureHost, as: Metadata, accessToken: string, sub
     [oauth.allowInsecureRequests]: config.allowHttp,
     ...(dpop && { DPoP: dpop.handle }),
   };
-  checkUrl(as.userinfo_endpoint, 'userinfo_endpoint', config.allowHttp);
+  const url = checkUrl(as.userinfo_endpoint, 'userinfo_endpoint', config.allowHttp);
   const once = async () => {
-    const res = await oauth.userInfoRequest(as, client, accessToken, http);
+    // What oauth4webapi's userInfoRequest sends, to the endpoint checked above.
+    const headers = new Headers({ accept: 'application/json, application/jwt' });
+    const res = await oauth.protectedResourceRequest(accessToken, 'GET', url, headers, null, http);
     const claims = await oauth.processUserInfoResponse(as, client, sub, res);
     // A signed answer: oauth4webapi checked its claims; the signature is checked here.
     if (/^application\/jwt\s*(;|$)/i.test(res.headers.get('content-type') ?? '')) await oauth.validateApplicationLevelSignature(as, res, http);
