@@ -24,7 +24,8 @@ async function request(host: FeatureHost, as: Metadata, accessToken: string, sub
   const client: oauth.Client = { client_id: config.clientId, [oauth.clockTolerance]: config.clockTolerance };
   const dpop = host.dpop();
   const http = {
-    [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000),
+    // A GET: the body oauth4webapi passes is always null, which the transport takes.
+    [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000) as (url: string, init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response>,
     [oauth.allowInsecureRequests]: config.allowHttp,
     ...(dpop && { DPoP: dpop.handle }),
   };
