@@ -52,6 +52,23 @@ describe.runIf(existsSync(iifePath))('dist', () => {
     expect(readFileSync(esmPath, 'utf8')).toMatch(/from ['"]oauth4webapi['"]/);
   });
 
+  it('popup login and UserInfo are separate entries: the main entry and its chunks carry neither', async () => {
+    const dist = new URL('../dist/', import.meta.url);
+    const main = readFileSync(esmPath, 'utf8');
+    const chunks = [...main.matchAll(/from '\.\/(shared-[\w-]+\.js)'/g)].map((m) => readFileSync(new URL(m[1]!, dist), 'utf8'));
+    for (const code of [main, ...chunks]) {
+      expect(code).not.toContain('spa-auth:popup:');
+      expect(code).not.toContain('userinfo_endpoint');
+    }
+    const popup = (await import(/* @vite-ignore */ new URL('popup.js', dist).href)) as Record<string, unknown>;
+    const userinfo = (await import(/* @vite-ignore */ new URL('userinfo.js', dist).href)) as Record<string, unknown>;
+    expect(Object.keys(popup)).toEqual(['popup']);
+    expect(Object.keys(userinfo)).toEqual(['userInfo']);
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
+    expect(pkg.exports['./popup']).toEqual({ types: './dist/popup.d.ts', default: './dist/popup.js' });
+    expect(pkg.exports['./userinfo']).toEqual({ types: './dist/userinfo.d.ts', default: './dist/userinfo.js' });
+  });
+
   it('the declarations type-check in a project without the DOM library (a server or SSR build)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spa-auth-types-'));
     try {
