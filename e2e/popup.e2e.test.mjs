@@ -83,10 +83,11 @@ describe('popup login', () => {
       const page = await open(stack, path);
       expect(await page.getAttribute('#status', 'data-state')).toBe('signed-out');
       const openerTokens = tokenRequests(page);
+      // every authorization request of the context, the popup's first included
+      const authorize = [];
+      session.context.on('request', (r) => r.url().startsWith(`${stack.provider.issuer}/auth?`) && authorize.push(new URL(r.url())));
       const popup = await clickPopup(page);
       const popupTokens = tokenRequests(popup);
-      const authorize = [];
-      popup.on('request', (r) => r.url().startsWith(`${stack.provider.issuer}/auth`) && authorize.push(new URL(r.url())));
       await loginInPopup(popup, 'popper');
       await page.locator('#status[data-state="signed-in"]').waitFor();
       expect(await page.getAttribute('#user', 'data-sub')).toBe('popper');
@@ -96,6 +97,7 @@ describe('popup login', () => {
       expect(popupTokens).toEqual([]);
       // the same authorization request as a redirect login: pushed (PAR) by the opener, so the
       // popup's address carries only client_id and request_uri
+      expect(authorize).toHaveLength(1);
       expect([...authorize[0].searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
       const pushed = stack.provider.requests.filter((r) => r.route === 'pushed_authorization_request');
       expect(pushed.at(-1)).toMatchObject({ status: 201 });
