@@ -31,8 +31,8 @@ typical-use entry (\`bench/entries/spa-auth.js\`, bundled as in 1b), on the buil
 | after (\`appState\` in \`login()\`; the two methods, which need \`spa-auth/popup\` / \`spa-auth/userinfo\`) | 54,544 | 19,094 | 17,159 |
 | growth | +506 | **+133** | +166 |
 
-The script-tag bundle, which includes both features, went from 17,070 to 18,730 bytes gzipped
-(+1,660: the popup module, the UserInfo module with oauth4webapi's resource-request and JWT
+The script-tag bundle, which includes both features, went from 17,070 to 18,672 bytes gzipped
+(+1,602: the popup module, the UserInfo module with oauth4webapi's resource-request and JWT
 response functions, and \`appState\`).
 `;
 

@@ -20,11 +20,11 @@ import { describe, expect, it } from 'vitest';
  * errors) about 8 KB. This budget is the size reached (17,070 bytes: since 16,130, the fixes of five
  * reviews added 853, splitting client.ts 103, the client-wide `extraParams` 84, giving up on
  * a refused silent frame 39, and a trim took 139 back; then popup login, UserInfo and appState,
- * which the script-tag bundle always includes, 1,660: 18,730), rounded up; it goes up
+ * which the script-tag bundle always includes, 1,602: 18,672), rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 18_750;
+const IIFE_BUDGET = 18_700;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);
