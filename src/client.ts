@@ -245,7 +245,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         const signal = flows.signal;
         // A popup's or a silent frame's answer handed over: this window holds no session, nor hears of one.
         const landed = popup?.land() ? 'posted' : flow.land(signal);
-        if (landed === 'posted') return sync.close(), { authenticated: false };
+        if (landed === 'posted') {
+          sync.close();
+          return { authenticated: false };
+        }
         if (typeof landed === 'string') return restore(signal, landed === 'foreign');
         const result = await landed;
         start();
