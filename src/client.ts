@@ -19,8 +19,9 @@ import { restoreNotes } from './restore-notes.js';
 import { createSession, type Tokens } from './session.js';
 import { createSnapshotStore } from './snapshot.js';
 import { createTabSync, type SharedSession } from './tab-sync.js';
+import type { FeatureHost, PopupFeature, UserInfoFeature } from './features.js';
 import { metadataCache, sweep, type Transaction } from './transaction.js';
-import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
+import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions, PopupLoginOptions } from './types.js';
 
 /**
  * Creates a client. Synchronous and free of I/O: options are validated at once (a bad one
@@ -217,6 +218,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     };
 
   const getAccessToken = method((o?: { forceRefresh?: boolean }) => renewal.getAccessToken(o?.forceRefresh === true));
+  // Opt-in features (spa-auth/popup, spa-auth/userinfo): absent unless the app passed them.
+  const host: FeatureHost = { config, protocol, win, signal: () => flows.signal, complete, getAccessToken, user: () => current()?.claims, dpop: () => dpop };
+  const popup = (config.popup as PopupFeature | undefined)?.create(host);
+  const userInfo = (config.userInfo as UserInfoFeature | undefined)?.create(host);
+  /** A feature the app did not pass: refused, naming the option. */
+  const missing = (name: string): never => {
+    throw new AuthError('invalid_config', `no ${name} option (spa-auth/${name.toLowerCase()})`);
+  };
   const authFetch = createAuthFetch({
     apiOrigins: config.apiOrigins,
     getAccessToken,
@@ -230,9 +239,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     init: () =>
       (initPromise ??= method(async () => {
         const signal = flows.signal;
+        // A popup's answer handed over: this window holds no session, nor hears of one.
+        if (popup?.land()) {
+          sync.close();
+          return { authenticated: false };
+        }
         checkLogoutReturn(win, config, storage, (e) => events.emit('error', e));
         const landed = await flow.land(signal);
-        if (landed === 'posted') return { authenticated: false };
+        // A silent frame's answer handed over: the same.
+        if (landed === 'posted') {
+          sync.close();
+          return { authenticated: false };
+        }
         // 'stale': a callback nobody here waits for, reported and removed; a normal page load goes on.
         const restored = landed === 'leaving' ? landed : typeof landed === 'string' ? await restore(signal, landed === 'foreign') : landed;
         if (restored === 'leaving') return new Promise<never>(() => undefined); // sent on: the page is going away
@@ -240,6 +258,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         return typeof restored === 'boolean' ? { authenticated: !!current() } : restored;
       })().finally(store.settled)),
     login: method((o: LoginOptions = {}) => flow.start(o, flows.signal)),
+    // Synchronous up to window.open: a click handler is enough for popup blockers.
+    loginWithPopup: method((o: PopupLoginOptions = {}) => (popup ?? missing('popup')).login(o)),
+    getUserInfo: method(() => (userInfo ?? missing('userInfo'))()),
     getAccessToken,
     // fetch() semantics: an AbortError or a network TypeError rejects as it is.
     fetch: async (input, init) => (alive(), authFetch(input, init)),

@@ -4,7 +4,7 @@
  * @module
  */
 import { must } from './errors.js';
-import type { AuthClientOptions } from './types.js';
+import type { AuthClientOptions, PopupSupport, UserInfoSupport } from './types.js';
 import { checkUrl, isLoopback, parseUrl } from './url.js';
 
 /**
@@ -57,6 +57,8 @@ export interface Config {
   /** Seconds; 0 means the default. */
   readonly silentTimeout: number;
   readonly fetch?: typeof fetch | undefined;
+  readonly popup?: PopupSupport | undefined;
+  readonly userInfo?: UserInfoSupport | undefined;
 }
 
 const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}`, 'invalid_config');

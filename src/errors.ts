@@ -16,7 +16,9 @@
  * - `invalid_response`: a server response failed validation
  * - `oauth_error`: the server returned an OAuth error (`error`, `errorDescription`)
  * - `network_error`: the server could not be reached
- * - `timeout`: a request or silent authorization took too long
+ * - `timeout`: a request, silent authorization or a popup took too long
+ * - `popup_blocked`: `loginWithPopup()` could not open its window
+ * - `popup_closed`: the user closed the popup before it finished
  */
 export type AuthErrorCode =
   | 'invalid_config'
@@ -25,7 +27,9 @@ export type AuthErrorCode =
   | 'invalid_response'
   | 'oauth_error'
   | 'network_error'
-  | 'timeout';
+  | 'timeout'
+  | 'popup_blocked'
+  | 'popup_closed';
 
 /** Keeps server-supplied text short (256 characters) and single-line; it is shown as plain text only. */
 function clip(text: unknown): string | undefined {

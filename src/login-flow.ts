@@ -15,7 +15,7 @@ import type { Metadata, Protocol } from './protocol.js';
 import { isNoSession, unexpected } from './restore.js';
 import type { RestoreNotes } from './restore-notes.js';
 import { postSilentResponse } from './silent-auth.js';
-import { claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
+import { checkAppState, claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
 import type { InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
@@ -120,7 +120,7 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
       if (!isNoSession(e)) report(e);
       authenticated = false;
     }
-    return tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo };
+    return { authenticated, returnTo: tx.returnTo, appState: tx.appState };
   };
 
   return {
@@ -129,8 +129,9 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
       const { maxAge } = o;
       const returnTo = o.returnTo === undefined ? undefined : sameOriginPath(o.returnTo, win!.location.origin);
       must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
+      checkAppState(o.appState);
       const as = await protocol.discover();
-      const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, maxAge, restore, acrValues: o.acrValues });
+      const tx = protocol.transaction(redirectUri, { metadata: as as Record<string, unknown>, returnTo, appState: o.appState, maxAge, restore, acrValues: o.acrValues });
       const url = await protocol.authorizationUrl(as, { ...o, tx });
       must(!signal.aborted, 'signed out meanwhile', 'login_required');
       saveTransaction(store, tx);

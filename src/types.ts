@@ -88,6 +88,24 @@ export interface AuthClientOptions {
   silentTimeout?: number;
   /** The `fetch` used for every request (tests, instrumentation). Default `globalThis.fetch`. */
   fetch?: FetchFunction;
+  /**
+   * Popup login, for {@link AuthClient.loginWithPopup}: `import { popup } from 'spa-auth/popup'`.
+   * Give it on the page at `redirectUri` too, whose `init()` hands the popup's answer back.
+   * The script-tag bundle includes it.
+   */
+  popup?: PopupSupport;
+  /** UserInfo, for {@link AuthClient.getUserInfo}: `import { userInfo } from 'spa-auth/userinfo'`. The script-tag bundle includes it. */
+  userInfo?: UserInfoSupport;
+}
+
+/** Popup login support, from `spa-auth/popup`; opaque. Pass it as the `popup` option. */
+export interface PopupSupport {
+  readonly feature: 'popup';
+}
+
+/** UserInfo support, from `spa-auth/userinfo`; opaque. Pass it as the `userInfo` option. */
+export interface UserInfoSupport {
+  readonly feature: 'userinfo';
 }
 
 /**
@@ -107,6 +125,23 @@ export interface LoginOptions {
   maxAge?: number | undefined;
   /** Extra authorization request parameters. Protocol parameters the SDK sets cannot be overridden. */
   extraParams?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Any JSON value of at most 4,096 bytes once serialised (UTF-8 `JSON.stringify`), handed back
+   * by `init()` on the callback page as `appState`. It stays in this tab's one-shot login
+   * transaction and is never sent to the provider (`state` stays random). Anything larger, or
+   * that `JSON.stringify` cannot serialise, is refused with `invalid_config`.
+   * @example `auth.login({ appState: { cart: 42 } })` then `const { appState } = await auth.init()`
+   */
+  appState?: unknown;
+}
+
+/**
+ * Options for {@link AuthClient.loginWithPopup}: those of `login()` but `returnTo` and
+ * `appState` (the page stays where it is), plus `popupTimeout`.
+ */
+export interface PopupLoginOptions extends Omit<LoginOptions, 'returnTo' | 'appState'> {
+  /** Seconds before an unfinished popup is given up (`timeout`) and closed. Default 300, at most 3600. */
+  popupTimeout?: number | undefined;
 }
 
 /** Options for {@link AuthClient.logout}. */
@@ -125,8 +160,10 @@ export interface GetAccessTokenOptions {
 export interface InitResult {
   /** Whether this tab has a session now. */
   authenticated: boolean;
-  /** The `returnTo` given to `login()`, when this page was its callback. */
-  returnTo?: string;
+  /** The `returnTo` given to `login()`, when this page was its callback (else undefined). */
+  returnTo?: string | undefined;
+  /** The `appState` given to `login()`, when this page was its callback (else undefined). */
+  appState?: unknown;
 }
 
 /** Validated ID token claims. */
@@ -218,6 +255,35 @@ export interface AuthClient {
    * ```
    */
   login(options?: LoginOptions): Promise<void>;
+  /**
+   * The same login in a popup window; resolves once the session is installed in this tab (and
+   * shared with the others), leaving the page where it is. Call it from a click handler: the
+   * window opens before the first `await`. The transaction stays in this tab's memory. A step-up
+   * (`acrValues`, `maxAge`) keeps the current session until the new one is validated and
+   * installed; a popup that comes back with another user starts a new session
+   * (`authenticated`). Needs the `popup` option (`spa-auth/popup`) here and on the page at
+   * `redirectUri`. Rejects `popup_blocked` (no window could be opened), `popup_closed` (the
+   * user closed it, or `logout()` cancelled it), `timeout` (`popupTimeout`), or what a callback
+   * rejects with.
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2
+   * @example
+   * ```ts
+   * loginButton.onclick = () => auth.loginWithPopup().catch((e) => e.code === 'popup_blocked' && auth.login());
+   * ```
+   */
+  loginWithPopup(options?: PopupLoginOptions): Promise<void>;
+  /**
+   * The UserInfo claims (OIDC Core §5.3) for the session's access token (Bearer or DPoP). Its
+   * `sub` must be the ID token's, else `invalid_response`. Cached until the access token
+   * changes. Rejects `login_required` without a session. Needs the `userInfo` option
+   * (`spa-auth/userinfo`).
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+   * @example
+   * ```ts
+   * const { email } = await auth.getUserInfo();
+   * ```
+   */
+  getUserInfo(): Promise<User>;
   /**
    * A valid access token, renewed first when it expires within `refreshLeeway`. Concurrent calls,
    * in this tab and in the app's other tabs, share one renewal. Rejects with `login_required`
