@@ -88,6 +88,24 @@ describe('tabs of one origin', () => {
     await expect(tab.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[0]);
   });
 
+  it('a new tab takes the clock offset with the session, as the signed-in tab knows it now', async () => {
+    flow.server.clockOffset = 600_000; // the device is 10 minutes behind the provider
+    const first = await flow.signedIn(shared);
+    // and its clock then steps back 10 more minutes; the signed-in tab notices at its next reading
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() - 600_000);
+      await first.getAccessToken();
+      const tab = flow.client(shared);
+      await expect(tab.init()).resolves.toEqual({ authenticated: true });
+      // expiresAt is on this device's clock: both tabs see the same moment
+      expect(Math.abs(tab.expiresAt! - first.expiresAt!)).toBeLessThan(2000);
+      expect(Math.abs(tab.expiresAt! - (Date.now() + 300_000))).toBeLessThan(5000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('concurrent forced renewals in three tabs cost one refresh, and every tab ends with its result', async () => {
     const all = await tabs(2);
     const tokens = await Promise.all(all.map((t) => t.getAccessToken({ forceRefresh: true })));

@@ -52,6 +52,8 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
     /** Put an at_hash of the access token into ID tokens. */
     atHash: false,
     expiresIn: 300 as unknown,
+    /** The server's clock minus the device's (ms): positive when the device is behind. */
+    clockOffset: 0,
     /** Change the token JSON before it is sent. */
     tokenHook: undefined as undefined | ((body: Json, grant: string) => Json | Response),
     /** Change ID token claims / header before signing. */
@@ -103,7 +105,8 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
           return json({ request_uri: `urn:ietf:params:oauth:request_uri:${random()}`, expires_in: 60 }, 201);
         case '/token': {
           const grant = form.get('grant_type') ?? '';
-          const claims: Json = { iss: issuer, aud: clientId, sub: server.sub, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 };
+          const now = Math.floor((Date.now() + server.clockOffset) / 1000);
+          const claims: Json = { iss: issuer, aud: clientId, sub: server.sub, iat: now, exp: now + 600 };
           if (grant === 'authorization_code') {
             const entry = codes.get(form.get('code') ?? '');
             codes.delete(form.get('code') ?? '');
