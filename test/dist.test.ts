@@ -17,13 +17,14 @@ import { describe, expect, it } from 'vitest';
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
- * errors) about 8 KB. This budget is the size reached (17,070 bytes: since 16,130, the fixes of five
+ * errors) about 8 KB. This budget is the size reached (17,687 bytes: since 16,130, the fixes of five
  * reviews added 853, splitting client.ts 103, the client-wide `extraParams` 84, giving up on
- * a refused silent frame 39, and a trim took 139 back), rounded up; it goes up
+ * a refused silent frame 39, a trim took 139 back, and the provider's clock (the learned
+ * offset, clock steps, the one-day bound) added 617), rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 17_100;
+const IIFE_BUDGET = 17_700;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);
