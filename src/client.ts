@@ -13,6 +13,7 @@ import { createLoginFlow } from './login-flow.js';
 import { checkLogoutReturn, withLogoutState } from './logout-return.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { createProtocol, type Metadata } from './protocol.js';
+import { createProviderClock } from './provider-clock.js';
 import { createRenewal } from './renewal.js';
 import { createRestore } from './restore.js';
 import { restoreNotes } from './restore-notes.js';
@@ -45,8 +46,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     must(win, 'no window', 'invalid_config');
     return win.sessionStorage;
   };
-  const protocol = createProtocol(config, metadataCache(storage, issuer), () => current()?.idToken);
   const events = createEmitter<AuthEvents>();
+  // The provider's time, per tab: learned from fresh tokens, shared with the session.
+  const clock = createProviderClock((e) => events.emit('error', e));
+  const protocol = createProtocol(config, metadataCache(storage, issuer), clock, () => current()?.idToken);
   const session = createSession();
   const notes = restoreNotes(storage, issuer);
   const ended = new Set<string>();
@@ -67,7 +70,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
   /** The session as the app sees it: none once destroyed. */
   const current = () => (destroyed ? undefined : session.get());
-  const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: current()?.expiresAt }), events);
+  /** A token time (kept on the provider's clock) as the app's `Date.now()` sees it. */
+  const onDevice = (ms: number) => ms - clock.offset();
+  /** The access token's expiry on the device's clock, as the app reads it. */
+  const expiresAt = () => {
+    const t = current();
+    return t && onDevice(t.expiresAt);
+  };
+  const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: expiresAt() }), events);
 
   /**
    * Installs tokens in this tab. `fresh` marks a new session (`authenticated`) rather than
@@ -77,7 +87,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
    */
   const install = async (tokens: Tokens, fresh: boolean, publish?: 'login' | 'refreshed'): Promise<void> => {
     if (ended.has(tokens.sessionId)) return;
-    if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys);
+    if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys, clock.now);
+    // Fresh tokens bring a newly learned offset; a peer's session brings what that tab knows.
+    if (tokens.clockOffset !== undefined) clock.set(tokens.clockOffset);
     session.set(tokens);
     renewal.reschedule();
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
@@ -88,7 +100,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       locks.request(me, () => held).catch(() => undefined);
     }
     if (fresh) events.emit('authenticated', { user: tokens.claims });
-    else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
+    else events.emit('tokenRefreshed', { expiresAt: onDevice(tokens.expiresAt) });
     if (publish) sync.publish(tokens as SharedSession, publish);
   };
 
@@ -117,7 +129,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const sync = createTabSync({
     channelName: `spa-auth:${config.tabKey}`,
-    getSession: () => session.get() as SharedSession | undefined,
+    // With the offset as this tab knows it now (it may have absorbed a step of the device clock).
+    getSession: () => {
+      const tokens = session.get() as SharedSession | undefined;
+      return tokens && { ...tokens, clockOffset: clock.offset() };
+    },
     onSession: (tokens, reason) => {
       const current = session.get();
       const same = current?.sessionId === tokens.sessionId;
@@ -138,7 +154,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
    */
   const complete = async (as: Metadata, tx: Transaction, params: URLSearchParams, signal: AbortSignal, base?: Tokens): Promise<void> => {
     // A renewal keeps the session's key (its refresh token is bound to it); a new session gets a new one.
-    const key = config.dpop ? (base && dpop) || (await createDPoPSession()) : undefined;
+    const key = config.dpop ? (base && dpop) || (await createDPoPSession(undefined, clock.now)) : undefined;
     const tokens = await protocol.exchangeCode(as, tx, params, base, key);
     // Cut short: a new session is refused; a renewal is merely not done (the session may live on elsewhere).
     must(!signal.aborted, 'signed out meanwhile', base ? 'timeout' : 'login_required');
@@ -159,6 +175,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     config,
     protocol,
     session,
+    now: clock.now,
     events,
     dpop: () => dpop,
     install: (tokens) => install(tokens, false, 'refreshed'),
@@ -307,7 +324,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return current()?.claims;
     },
     get expiresAt() {
-      return current()?.expiresAt;
+      return expiresAt();
     },
   };
 }

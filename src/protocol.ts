@@ -15,10 +15,12 @@ import * as oauth from 'oauth4webapi';
 // discovery issuer check (ours is exact), and supply the expected ID token issuer per token.
 // @ts-expect-error -- exported, not declared
 import { _expectedIssuer, _nodiscoverycheck } from 'oauth4webapi';
+import { systemNow } from './clock.js';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { cappedFetch } from './http.js';
+import { peekIat, type ProviderClock, type Timing } from './provider-clock.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
 import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
@@ -96,7 +98,7 @@ export interface MetadataCache {
  * `idToken` reads the ID token the tab holds: every `prompt=none` request sends it as
  * `id_token_hint` (OIDC Core §3.1.2.1; some providers refuse `prompt=none` without it).
  */
-export function createProtocol(config: Config, cache: MetadataCache, idToken: () => string | undefined = () => undefined): Protocol {
+export function createProtocol(config: Config, cache: MetadataCache, clock: ProviderClock, idToken: () => string | undefined = () => undefined): Protocol {
   const { clientId, issuer, issuerUrl, allowHttp, clockTolerance } = config;
   const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
@@ -108,6 +110,17 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
   // state, nonce and verifier are all 32 random bytes, base64url (oauth4webapi's generators are one function).
   const random = oauth.generateRandomState;
   let discovery: Promise<Metadata> | undefined;
+
+  /**
+   * The offset (ms) a token response implies, from its ID token's `iat` (the current one when it
+   * has none), and the client as oauth4webapi should see it for that response: with that clock
+   * skew, its exp, iat and auth_time checks compare the provider's times with the provider's time.
+   */
+  const skewFor = async (res: Response, timing: Timing) => {
+    const iat = await peekIat(res);
+    const offset = iat === undefined ? clock.offset() : clock.estimate(iat, timing);
+    return { offset, client: { ...client, [oauth.clockSkew]: Math.round(offset / 1000) } };
+  };
 
   /**
    * RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. The
@@ -136,7 +149,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
    * token; a code exchange requires one). oauth4webapi already lowercases `token_type`, and
    * refuses an empty `refresh_token`, a non-string `scope` and a negative or non-numeric `expires_in`.
    */
-  const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, base?: Tokens, dpop?: DPoPSession, jwks?: Promise<oauth.ExportedJWKSCache | undefined>): Promise<Tokens> => {
+  const finish = async (as: Metadata, res: Response, r: oauth.TokenEndpointResponse, offset: number, base?: Tokens, dpop?: DPoPSession, jwks?: Promise<oauth.ExportedJWKSCache | undefined>): Promise<Tokens> => {
     const { access_token: at, id_token: idToken } = r;
     must(r.token_type === tokenType.toLowerCase(), 'bad token_type');
     must(at.length < 16384 && B64TOKEN.test(at), 'bad access_token');
@@ -150,7 +163,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
       await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks) ?? {} });
       must(/^[\x21-\x7e]{1,255}$/.test(claims.sub), 'bad ID token sub');
-      must(claims.iat < Date.now() / 1000 + clockTolerance, 'bad ID token iat');
+      must(claims.iat < (systemNow() + offset) / 1000 + clockTolerance, 'bad ID token iat');
       // OIDC Core §3.1.3.8 (MAY, checked here): at_hash is the left half of the access token's hash.
       if (claims.at_hash !== undefined) {
         const hash = new Uint8Array(await crypto.subtle.digest(`SHA-${/^Ed/.test(alg) ? 512 : alg.slice(2)}`, new TextEncoder().encode(at)));
@@ -158,7 +171,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       }
       if (base) {
         // OIDC Core §12.2: a renewal's ID token is not older than the last, and is for the same
-        // user, provider and client. A silent renewal (a code exchange, the one that brings
+        // user, provider and client (two times of the provider's clock: the offset plays no
+        // part). A silent renewal (a code exchange, the one that brings
         // `jwks`) that finds another user at the provider ends the session: login_required.
         must(claims.iat >= (base.claims.iat as number) - clockTolerance, 'ID token not new');
         for (const claim of ['iss', 'sub', 'azp', 'aud']) {
@@ -166,7 +180,8 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
         }
       }
     }
-    const issuedAt = Date.now();
+    // Token times are kept on the provider's clock: a step of the device clock moves none of them.
+    const issuedAt = systemNow() + offset;
     return {
       sessionId: base?.sessionId ?? random(),
       rotation: base ? base.rotation + 1 : 0,
@@ -180,6 +195,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       refreshToken: r.refresh_token ?? base?.refreshToken,
       scope: r.scope || base?.scope, // an empty scope says nothing
       dpopKeys: dpop?.keys,
+      clockOffset: offset,
     };
   };
 
@@ -219,7 +235,7 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       clientId,
       redirectUri,
       metadata: {},
-      createdAt: Date.now(),
+      createdAt: systemNow(),
       ...more,
     }),
 
@@ -262,16 +278,19 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
       // a 200 is kept, and a failed fetch resolves undefined; oauth4webapi ignores a cache that is
       // missing or not JWKS-shaped, and then fetches itself.
       const jwks = http[oauth.customFetch](String(as.jwks_uri), { headers: { accept: 'application/json' } })
-        .then(async (res) => (res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(Date.now() / 1000) } : undefined))
+        .then(async (res) => (res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(systemNow() / 1000) } : undefined))
         .catch(() => undefined);
       return call(async () => {
+        const timing = clock.time();
         const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
-        const answer = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
+        // The nonce binds this ID token to this login: its iat is a fresh reading of the provider's clock.
+        const { offset, client: skewed } = await skewFor(res, timing());
+        const answer = await oauth.processAuthorizationCodeResponse(as, skewed, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
           throw res.status === 200 || oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
         });
-        const result = await finish(as, res, answer, base, dpop, jwks);
-        // requireIdToken: the claims are this response's.
-        must(result.claims.iat as number * 1000 >= tx.createdAt - clockTolerance * 1000, 'bad ID token iat');
+        const result = await finish(as, res, answer, offset, base, dpop, jwks);
+        // requireIdToken: the claims are this response's. createdAt is on the device's clock.
+        must(result.claims.iat as number * 1000 >= tx.createdAt + offset - clockTolerance * 1000, 'bad ID token iat');
         // OIDC Core §5.5.1.1: the acr asked for (step-up) is the acr obtained.
         must(!tx.acrValues || tx.acrValues.split(' ').includes(result.claims.acr as string), 'acr not satisfied');
         return result;
@@ -280,9 +299,12 @@ export function createProtocol(config: Config, cache: MetadataCache, idToken: ()
 
     refresh: (as, base, dpop) =>
       call(async () => {
+        const timing = clock.time();
         const res = await oauth.refreshTokenGrantRequest(as, client, auth, base.refreshToken, grant(dpop));
         try {
-          const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, client, res), base, dpop);
+          // Straight from the token endpoint: an ID token here is fresh, and re-sets the offset.
+          const { offset, client: skewed } = await skewFor(res, timing());
+          const result = await finish(as, res, await oauth.processRefreshTokenResponse(as, skewed, res), offset, base, dpop);
           const next = result.claims; // base's when the answer has no ID token
           // OIDC Core §12.2: the same authentication. (The same ID token again is accepted: within
           // one second a provider may issue a byte-identical one, and a refusal ends the session.)

@@ -7,7 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  * @module
  */
-import { systemNow as now } from './clock.js';
+import type { Now } from './clock.js';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import type { Emitter } from './emitter.js';
@@ -44,6 +44,8 @@ export interface RenewalOptions {
   config: Config;
   protocol: Protocol;
   session: Session;
+  /** The provider's time (token times are on its clock), with the device clock's steps accounted for. */
+  now: Now;
   events: Emitter<AuthEvents>;
   dpop: () => DPoPSession | undefined;
   /** Installs renewed tokens made here (and tells the other tabs). */
@@ -78,7 +80,7 @@ export interface Renewal extends Scheduler {
  * ```
  */
 export function createRenewal(o: RenewalOptions): Renewal {
-  const { config, protocol, session } = o;
+  const { config, protocol, session, now } = o;
 
   // Drawn once per tab: tabs do not all wake at once.
   const jitter = Math.random();

@@ -1,5 +1,6 @@
 /**
- * The in-memory session: tokens, the validated ID token claims, and expiry. No I/O, no
+ * The in-memory session: tokens, the validated ID token claims, and expiry (on the provider's
+ * clock, see `provider-clock.ts`, so a step of the device clock moves no token time). No I/O, no
  * timers. A version number increases on every change, so work that started before a change
  * (a late refresh response after logout) can tell it is stale.
  *

@@ -13,6 +13,7 @@
  * @module
  */
 import { clampDelay } from './clock.js';
+import { MAX_OFFSET } from './provider-clock.js';
 
 /** A session as it travels between tabs. */
 export interface SharedSession {
@@ -20,9 +21,9 @@ export interface SharedSession {
   sessionId: string;
   accessToken: string;
   tokenType: 'Bearer' | 'DPoP';
-  /** Epoch ms. */
+  /** Epoch ms, on the provider's clock (receipt time plus `expires_in`). */
   expiresAt: number;
-  /** Epoch ms (local receipt time). */
+  /** Epoch ms, on the provider's clock (the receipt time, plus the offset). */
   issuedAt: number;
   /** How many times this session's tokens were renewed: orders sessions without trusting clocks. */
   rotation: number;
@@ -32,6 +33,8 @@ export interface SharedSession {
   scope?: string;
   /** Structured-clonable CryptoKeys; the private key must be non-extractable. */
   dpopKeys?: CryptoKeyPair;
+  /** The provider's clock minus this device's (ms), as the sending tab knows it; at most a day either way. */
+  clockOffset?: number;
 }
 
 /** Why a session arrived: answer to our request, a peer's refresh, or a peer's login. */
@@ -92,6 +95,7 @@ const FIELDS: Record<keyof SharedSession, (v: Rec[string], s: Rec, ended: Set<st
   idToken: isStr,
   claims: (c) => isPlain(c) && isStr(c.sub),
   scope: isOpt,
+  clockOffset: (x) => x === undefined || (isNum(x) && Math.abs(x) <= MAX_OFFSET),
   // DPoP tokens need their keys; keys must be CryptoKeys with a non-extractable private key.
   dpopKeys: (k, s) =>
     k === undefined

@@ -196,7 +196,7 @@ export interface AuthSnapshot {
 export interface AuthEvents {
   /** A session started in this tab (callback, tab handoff, silent authorization). */
   authenticated: { user: User };
-  /** New tokens, from a refresh here or in another tab. */
+  /** New tokens, from a refresh here or in another tab; `expiresAt` as `auth.expiresAt`. */
   tokenRefreshed: { expiresAt: number };
   /** The session cannot be renewed and tokens were dropped. */
   sessionExpired: { error: AuthError };
@@ -348,6 +348,9 @@ export interface AuthClient {
   readonly isAuthenticated: boolean;
   /** The validated ID token claims of the session, or `undefined` without one. */
   readonly user: User | undefined;
-  /** Access-token expiry, epoch milliseconds. */
+  /**
+   * Access-token expiry, epoch milliseconds on this device's clock (comparable with
+   * `Date.now()`), even when that clock is off from the provider's.
+   */
   readonly expiresAt: number | undefined;
 }

@@ -26,12 +26,13 @@ import { describe, expect, it } from 'vitest';
  * issuers about 170, `id_token_hint` 24), and restore that never strands the user added 1,251
  * (stale callbacks and stray silent-page answers handled instead of rejected, restore failures
  * reported with messages that say how to fix them, the per-tab memory of a provider that leaves
- * a page in the silent frame), and popup login, UserInfo and appState, which the script-tag
- * bundle always includes, about 1,600: 19,557 without the last, rounded up; it goes up
+ * a page in the silent frame), the provider's clock (the learned offset, clock steps, the
+ * one-day bound) 617, and popup login, UserInfo and appState, which the script-tag
+ * bundle always includes, about 1,600: 21,935 with all of them, rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 21_500;
+const IIFE_BUDGET = 21_950;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);

@@ -13,7 +13,7 @@ import { silentFrames } from './helpers/frames.js';
 const flow = useFlow();
 // Generous: the until() loops below wait for WebCrypto on a machine that may be busy.
 vi.setConfig({ testTimeout: 30_000 });
-beforeEach(() => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] }));
+beforeEach(() => void vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] }));
 afterEach(() => {
   vi.useRealTimers();
   document.body.replaceChildren();

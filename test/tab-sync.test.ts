@@ -44,6 +44,7 @@ function session(over: Partial<SharedSession> = {}): SharedSession {
     idToken: 'id.token.sig',
     claims: { sub: 'alice', name: 'Alice' },
     scope: 'openid profile',
+    clockOffset: -86_400_000, // a day is the most an offset may be: still carried
     ...over,
   };
 }
@@ -197,6 +198,8 @@ describe('createTabSync', () => {
         { refreshToken: 5 }, { scope: 5 }, { claims: null }, { claims: [] }, { claims: 'alice' },
         { claims: {} }, { claims: { sub: '' } }, { claims: { sub: 42 } }, { dpopKeys: {} },
         { dpopKeys: 'keys' }, { dpopKeys: { privateKey: 'k', publicKey: 'k' } },
+        // the clock offset: a number of ms, at most a day either way
+        { clockOffset: '600000' }, { clockOffset: Number.NaN }, { clockOffset: null }, { clockOffset: 86_400_001 }, { clockOffset: -86_400_001 },
       ].map((over) => msg('s', { reason: 'refreshed', s: { ...session(), ...over } })),
     ];
     for (const m of bad) raw.postMessage(m);

@@ -63,7 +63,7 @@ describe('tabs of one origin', () => {
     await flow.client(shared).login();
     landOn(flow.server.authorize(nav.last()!));
     const stateLocks = async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith('spa-auth:state:')).length;
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
       await expect(flow.client(shared).init()).resolves.toMatchObject({ authenticated: true });
       expect(await stateLocks()).toBe(1);
@@ -87,6 +87,31 @@ describe('tabs of one origin', () => {
     expect(tab.user?.sub).toBe('alice');
     expect(authenticated).toHaveBeenCalledTimes(1);
     await expect(tab.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[0]);
+  });
+
+  it('a new tab takes the clock offset with the session, as the signed-in tab knows it now', async () => {
+    flow.server.clockOffset = 600_000; // the device is 10 minutes behind the provider
+    const before = Date.now();
+    const first = await flow.signedIn(shared);
+    const after = Date.now();
+    // and its clock then steps back 10 more minutes (performance.now() held still: only the wall
+    // clock moves); the signed-in tab notices at its next reading
+    const [wall, mono] = [Date.now(), performance.now()];
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    try {
+      vi.advanceTimersByTime(mono - performance.now()); // the fake performance.now() starts where the real one was
+      vi.setSystemTime(wall - 600_000);
+      await first.getAccessToken();
+      const tab = flow.client(shared);
+      await expect(tab.init()).resolves.toEqual({ authenticated: true });
+      // expiresAt is on this device's clock, as it reads now: both tabs see the same moment
+      expect(tab.expiresAt).toBe(first.expiresAt);
+      // (within a second: the monotonic clock's fractions, and the step measured against it)
+      expect(first.expiresAt).toBeGreaterThanOrEqual(before + 300_000 - 600_000 - 1000);
+      expect(first.expiresAt).toBeLessThanOrEqual(after + 300_000 - 600_000 + 1000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('concurrent forced renewals in three tabs cost one refresh, and every tab ends with its result', async () => {
