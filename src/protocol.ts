@@ -14,6 +14,7 @@ import * as oauth from 'oauth4webapi';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
+import { discoveryFailed, issuerMismatch, sameIssuer } from './protocol-errors.js';
 import { cappedFetch } from './http.js';
 import type { Tokens } from './session.js';
 import type { Transaction } from './transaction.js';
@@ -99,7 +100,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
 
   /** RFC 8414 §3.3 / OIDC Discovery §4.3: identical issuer strings; every endpoint https. */
   const validate = (as: Metadata): Metadata => {
-    must(as.issuer === issuer, 'issuer mismatch');
+    must(as.issuer === issuer, issuerMismatch(issuer, as.issuer), 'invalid_response', 'the issuer in the metadata differs from the configured one');
     ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
     must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
@@ -175,12 +176,12 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         }
         let res = await oauth.discoveryRequest(issuerUrl, http);
         if (res.status === 404) res = await oauth.discoveryRequest(issuerUrl, { ...http, algorithm: 'oauth2' });
-        const as = validate(await oauth.processDiscoveryResponse(issuerUrl, res));
+        const as = validate(await oauth.processDiscoveryResponse(issuerUrl, res).catch(sameIssuer(issuer)));
         cache.set(as);
         return as;
       }).catch((err: unknown) => {
         discovery = undefined;
-        throw err;
+        throw discoveryFailed(err, issuerUrl);
       })),
 
     adopt(snapshot) {

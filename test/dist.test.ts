@@ -17,13 +17,14 @@ import { describe, expect, it } from 'vitest';
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
- * errors) about 8 KB. This budget is the size reached (17,070 bytes: since 16,130, the fixes of five
- * reviews added 853, splitting client.ts 103, the client-wide `extraParams` 84, giving up on
- * a refused silent frame 39, and a trim took 139 back), rounded up; it goes up
+ * errors) about 8 KB. This budget is the size reached (19,543 bytes: 17,070 before error messages
+ * learned to say what failed, the public value involved and how to fix it, +2,473: the option
+ * and URL rules, the provider's refusals with a hint, the unreachable URL, the issuer pair,
+ * causes in words, the near-miss option names), rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 17_100;
+const IIFE_BUDGET = 19_600;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);
@@ -39,6 +40,24 @@ describe('dist', () => {
     const api = sandbox.SpaAuth as Record<string, unknown>;
     expect(Object.keys(api).sort()).toEqual(['AuthError', 'createAuthClient', 'isAuthError']);
     expect(typeof api.createAuthClient).toBe('function');
+  });
+
+  it('the script-tag bundle tells what failed and how to fix it, as the ESM build does', () => {
+    const sandbox: Record<string, unknown> = { TextEncoder, TextDecoder, URL, URLSearchParams, crypto, Headers, Request, Response, fetch };
+    runInNewContext(readFileSync(iifePath, 'utf8'), sandbox);
+    const { createAuthClient } = sandbox.SpaAuth as { createAuthClient: (o: object) => unknown };
+    const messageOf = (options: object) => {
+      try {
+        createAuthClient(options);
+      } catch (e) {
+        return `${(e as Error).message} | ${String((e as Error).cause)}`;
+      }
+      return 'accepted';
+    };
+    const base = { issuer: 'https://id.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb' };
+    expect(messageOf({ ...base, issuer: 'http://id.example.com' })).toMatch(/^issuer must use https: .*loopback host.* \| [a-z]/);
+    expect(messageOf({ ...base, redirectUri: undefined })).toMatch(/^redirectUri is required/);
+    expect(messageOf({ ...base, client_secret: 's' })).toMatch(/^client_secret must not be given: .*public client/);
   });
 
   it(`the script-tag bundle stays within ${IIFE_BUDGET} bytes gzipped`, () => {
