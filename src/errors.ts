@@ -29,12 +29,15 @@ export type AuthErrorCode =
 
 /**
  * Keeps server-supplied text short (`max` characters) and single-line; it is shown as plain text
- * only. Long runs of token characters (24 or more: a token, a code, a verifier or a state a
- * provider echoes back) become `…`, so no secret travels on in a description.
+ * only. In a description (`hide`), a run of 24 or more token characters with a digit or both
+ * cases (a token, code, verifier or state a provider echoes back) becomes `…`, so no secret
+ * travels on; words such as `account_selection_required` stay.
  */
-function clip(text: unknown, max = 256): string | undefined {
+function clip(text: unknown, max = 256, hide = false): string | undefined {
+  if (typeof text !== 'string') return undefined;
   // eslint-disable-next-line no-control-regex
-  return typeof text === 'string' ? text.replace(/[\0-\x1f\x7f]+/g, ' ').replace(/[\w-]{24,}/g, '…').slice(0, max) : undefined;
+  const flat = text.replace(/[\0-\x1f\x7f]+/g, ' ');
+  return (hide ? flat.replace(/[\w-]{24,}/g, (run) => (/\d|[a-z].*[A-Z]|[A-Z].*[a-z]/.test(run) ? '…' : run)) : flat).slice(0, max);
 }
 
 /** What each code means, in words: the `cause` of an error that has no more precise one. */
@@ -76,7 +79,7 @@ export class AuthError extends Error {
   constructor(code: AuthErrorCode, message: string, details: { error?: unknown; errorDescription?: unknown; cause?: string } = {}) {
     super(message);
     // Own properties; error and errorDescription are undefined when absent.
-    Object.assign(this, { name: 'AuthError', code, error: clip(details.error), errorDescription: clip(details.errorDescription) });
+    Object.assign(this, { name: 'AuthError', code, error: clip(details.error), errorDescription: clip(details.errorDescription, 256, true) });
     // Not enumerable, not writable.
     Object.defineProperty(this, 'cause', { value: details.cause ?? CAUSE[code] });
   }
@@ -156,7 +159,7 @@ export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_res
   const fromToken = code === 'OAUTH_RESPONSE_BODY_ERROR';
   if (typeof e.error === 'string' && (fromToken || code === 'OAUTH_AUTHORIZATION_RESPONSE_ERROR')) {
     const error = clip(e.error, 64)!;
-    const description = clip(e.error_description, 200);
+    const description = clip(e.error_description, 200, true);
     return new AuthError(
       'oauth_error',
       `The provider refused ${fromToken ? 'the token request' : 'the sign-in'}: ${error}${description ? ` ("${description}")` : ''}. ${OAUTH_HINT[error] ?? 'See error and errorDescription.'}`,

@@ -27,12 +27,22 @@ export function issuerMismatch(configured: string, discovered: unknown): string 
   }. Set issuer to the provider's value.`;
 }
 
-/** The discovery document's URL (OpenID Connect Discovery §4), without any query. */
+/**
+ * The discovery document's URL (OpenID Connect Discovery §4), without any query.
+ * @example
+ * ```ts
+ * discoveryUrl(new URL('https://id.example.com/tenant')); // 'https://id.example.com/tenant/.well-known/openid-configuration'
+ * ```
+ */
 export const discoveryUrl = (issuer: URL) => `${issuer.origin}${issuer.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
 /**
  * oauth4webapi compares the metadata's issuer with the configured one first (as URLs): its
  * refusal gets the same message as ours. Use as the `.catch` of `processDiscoveryResponse`.
+ * @example
+ * ```ts
+ * const as = await oauth.processDiscoveryResponse(issuerUrl, res).catch(sameIssuer(issuer));
+ * ```
  */
 export const sameIssuer =
   (issuer: string) =>
@@ -47,6 +57,10 @@ export const sameIssuer =
 /**
  * Names the discovery URL in a discovery failure that does not name its URL already (network
  * failures and timeouts do, an issuer mismatch names both issuers), and says what to check.
+ * @example
+ * ```ts
+ * discover().catch((err) => { throw discoveryFailed(err, issuerUrl); });
+ * ```
  */
 export function discoveryFailed(err: unknown, issuerUrl: URL): AuthError {
   const a = toAuthError(err);

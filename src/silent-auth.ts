@@ -54,7 +54,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
   return new Promise((resolve, reject) => {
     const win = globalThis.document?.defaultView;
     // Thrown in the executor, this rejects the promise.
-    must(win && httpOrigin(o.url) && httpOrigin(o.redirectOrigin) === o.redirectOrigin, 'silent auth: bad URL or no window', 'invalid_config');
+    must(win && httpOrigin(o.url) && httpOrigin(o.redirectOrigin) === o.redirectOrigin, 'Silent authorization needs a window and http(s) URLs.', 'invalid_config');
     const iframe = win.document.createElement('iframe');
     /** Cleans up, then resolves `params`, or rejects with a timeout without them. */
     const finish = (params?: URLSearchParams) => {
@@ -64,7 +64,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
-      else reject(new AuthError('timeout', 'silent auth timed out'));
+      else reject(new AuthError('timeout', 'Silent authorization got no answer (silentTimeout): does the provider let this origin frame it?'));
     };
     const onMessage = ({ origin, source, data }: MessageEvent) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker

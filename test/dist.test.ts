@@ -17,14 +17,14 @@ import { describe, expect, it } from 'vitest';
  * the bundle does not fit that yet. The oauth4webapi functions it needs (PAR, signature
  * validation, DPoP, refresh) weigh about 8 KB of it after terser and without their error
  * sentences, and our own code (protocol glue, lifecycle, tabs, fetch wrapper, DPoP glue,
- * errors) about 8 KB. This budget is the size reached (19,543 bytes: 17,070 before error messages
- * learned to say what failed, the public value involved and how to fix it, +2,473: the option
+ * errors) about 8 KB. This budget is the size reached (19,646 bytes: 17,070 before error messages
+ * learned to say what failed, the public value involved and how to fix it, +2,576: the option
  * and URL rules, the provider's refusals with a hint, the unreachable URL, the issuer pair,
  * causes in words, the near-miss option names), rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 19_600;
+const IIFE_BUDGET = 19_700;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);

@@ -181,6 +181,10 @@ describe('provider errors', () => {
     expect(e.errorDescription).not.toContain(secret);
     expect(e.message.length).toBeLessThan(400);
     expect(e.errorDescription!.length).toBeLessThanOrEqual(256);
+    // long OAuth words are not token-like: they stay
+    const words = toAuthError(Object.assign(new Error('x'), { code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'account_selection_required', error_description: 'see insufficient_user_authentication' }));
+    expect(words.error).toBe('account_selection_required');
+    expect(words.message).toContain('account_selection_required ("see insufficient_user_authentication")');
   });
 });
 
