@@ -68,9 +68,9 @@ const url = (value: unknown, option: string) => checkUrl(value, option, true, 'i
  * @throws AuthError `invalid_config`, naming the option
  */
 export function resolveConfig(options: AuthClientOptions, pageOrigin: string | undefined): Config {
-  checkOptionNames(options);
   const o = { ...DEFAULTS, ...options };
-  must(options.clientId !== undefined, `clientId is required: the client ID the provider registered for this app${'client_id' in options ? ' (the option is named clientId, not client_id)' : ''}.`, 'invalid_config');
+  checkOptionNames(o);
+  must(options?.clientId !== undefined, `clientId is required: the client ID the provider registered for this app${'client_id' in o ? ' (the option is named clientId, not client_id)' : ''}.`, 'invalid_config');
   for (const [name, fallback] of Object.entries(DEFAULTS)) {
     const value = o[name as keyof typeof DEFAULTS];
     const type = typeof fallback;

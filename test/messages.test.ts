@@ -47,6 +47,8 @@ describe('configuration errors', () => {
     expect(configError(noIssuer).message).toMatch(/^issuer is required/);
     const { clientId: _c, ...noClient } = base;
     expect(configError(noClient).message).toMatch(/^clientId is required/);
+    // no options at all, from plain JavaScript: still an AuthError
+    expect(configError(undefined as unknown as Record<string, unknown>).message).toMatch(/^clientId is required/);
   });
 
   it('client_id instead of clientId: the error names clientId, and a warning names the option meant', () => {
