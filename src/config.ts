@@ -4,6 +4,7 @@
  * @module
  */
 import { must } from './errors.js';
+import { checkOptionNames } from './option-names.js';
 import type { AuthClientOptions, PopupSupport, UserInfoSupport } from './types.js';
 import { checkUrl, isLoopback, parseUrl } from './url.js';
 
@@ -61,7 +62,7 @@ export interface Config {
   readonly userInfo?: UserInfoSupport | undefined;
 }
 
-const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}`, 'invalid_config');
+const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}.`, 'invalid_config');
 
 /** Every URL option: absolute, no credentials, https, or plain http on a loopback host (development). */
 const url = (value: unknown, option: string) => checkUrl(value, option, true, 'invalid_config');
@@ -87,14 +88,18 @@ function checkMetadata(value: unknown, allowHttp: boolean): Record<string, unkno
  */
 export function resolveConfig(options: AuthClientOptions, pageOrigin: string | undefined): Config {
   const o = { ...DEFAULTS, ...options };
+  checkOptionNames(o);
+  must(options?.clientId !== undefined, `clientId is required: the client ID the provider registered for this app${'client_id' in o ? ' (the option is named clientId, not client_id)' : ''}.`, 'invalid_config');
   for (const [name, fallback] of Object.entries(DEFAULTS)) {
     const value = o[name as keyof typeof DEFAULTS];
     const type = typeof fallback;
     const max = name === 'clockTolerance' ? 60 : 3600;
-    check(typeof value === type && value !== '' && (type !== 'number' || (value as number) >= 0 && (value as number) <= max), name, type === 'number' ? `0 to ${max} seconds` : `a ${type}`);
+    check(typeof value === type && value !== '' && (type !== 'number' || (value as number) >= 0 && (value as number) <= max), name, type === 'number' ? `0 to ${max} seconds` : `a non-empty ${type}`);
   }
+  must(o.issuer !== undefined, `issuer is required: the provider's issuer URL, such as https://id.example.com${'authority' in o || 'domain' in o ? ' (the option is named issuer)' : ''}.`, 'invalid_config');
+  must(o.redirectUri !== undefined, "redirectUri is required: the URL of this app's page the provider sends the user back to, registered with the provider (for example location.origin + '/callback').", 'invalid_config');
   const issuerUrl = url(o.issuer, 'issuer');
-  check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query/fragment');
+  check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query or fragment');
   /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
   const href = (name: 'redirectUri' | 'silentRedirectUri') => url(o[name], name).href;
   const redirectUri = href('redirectUri');
@@ -102,12 +107,12 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
   // a server render, or an opaque origin, has only the latter).
   const postLogout = o.postLogoutRedirectUri && url(o.postLogoutRedirectUri, 'postLogoutRedirectUri');
-  check(!postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin), 'postLogoutRedirectUri', 'same-origin');
+  check(!postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin), 'postLogoutRedirectUri', "on this page's or redirectUri's origin: logout never sends the user to another site");
   const apiOrigins: unknown = o.apiOrigins ?? (pageOrigin ? [pageOrigin] : []);
-  check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
+  check(Array.isArray(apiOrigins), 'apiOrigins', "an array of origins, such as ['https://api.example.com']");
   const resource = [o.resource ?? []].flat();
   // RFC 8707 §2: absolute URIs without a fragment.
-  for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs');
+  for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs without a fragment (RFC 8707)');
   check(o.fetch === undefined || typeof o.fetch === 'function', 'fetch', 'a function');
   const extraParams = { ...o.extraParams };
   check(
@@ -128,7 +133,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     // Tokens never travel over plain http, except to a loopback host (development).
     apiOrigins: (apiOrigins as unknown[]).map((a) => {
       const u = url(a, 'apiOrigins');
-      check(u.href === `${u.origin}/`, 'apiOrigins', 'origins');
+      check(u.href === `${u.origin}/`, 'apiOrigins', `origins (scheme, host and port), without a path: ${u.origin}, not ${u.origin + u.pathname}`);
       return u.origin;
     }),
     resource,

@@ -88,6 +88,6 @@ export async function createDPoPSession(keys?: CryptoKeyPair, now: Now = systemN
       },
     };
   } catch {
-    throw new AuthError('invalid_config', 'bad DPoP keys or no WebCrypto');
+    throw new AuthError('invalid_config', 'DPoP needs WebCrypto (https: or localhost) and a non-extractable private key.');
   }
 }

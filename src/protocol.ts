@@ -19,6 +19,7 @@ import { systemNow } from './clock.js';
 import type { Config } from './config.js';
 import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
+import { discoveryFailed, issuerMismatch } from './protocol-errors.js';
 import { cappedFetch } from './http.js';
 import { peekIat, type ProviderClock, type Timing } from './provider-clock.js';
 import type { Tokens } from './session.js';
@@ -130,7 +131,7 @@ export function createProtocol(config: Config, cache: MetadataCache, clock: Prov
     const as = { ...found, ...config.metadata } as Metadata;
     // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
     if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) Object.assign(as, { [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
-    else must(as.issuer === issuer, 'issuer mismatch');
+    else must(as.issuer === issuer, issuerMismatch(issuer, as.issuer), 'invalid_response', 'the issuer in the metadata differs from the configured one');
     ENDPOINTS.forEach((name, i) => (i < 3 || as[name] !== undefined) && endpoint(as, name));
     must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
     must(as.response_types_supported?.includes('code') ?? true, 'no code response type');
@@ -216,7 +217,7 @@ export function createProtocol(config: Config, cache: MetadataCache, clock: Prov
         return as;
       }).catch((err: unknown) => {
         discovery = undefined;
-        throw err;
+        throw discoveryFailed(err, issuerUrl);
       })),
 
     adopt(snapshot) {

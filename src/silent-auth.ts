@@ -60,7 +60,7 @@ export function silentAuthorize(o: SilentAuthOptions): Promise<URLSearchParams> 
   return new Promise((resolve, reject) => {
     const win = globalThis.document?.defaultView;
     // Thrown in the executor, this rejects the promise.
-    must(win && httpOrigin(o.url) && httpOrigin(o.redirectOrigin) === o.redirectOrigin, 'silent auth: bad URL or no window', 'invalid_config');
+    must(win && httpOrigin(o.url) && httpOrigin(o.redirectOrigin) === o.redirectOrigin, 'Silent authorization needs a window and http(s) URLs.', 'invalid_config');
     const iframe = win.document.createElement('iframe');
     /** Cleans up, then resolves `params`, or rejects with a timeout (`left`: a provider page stayed) without them. */
     const finish = (params?: URLSearchParams, left?: boolean) => {

@@ -277,11 +277,12 @@ describe('createTabSync', () => {
     const on = makeTab(undefined, session()); // the platform channel exists
     const sync = createTabSync({ ...on.opts, BroadcastChannel: off as null });
     tabs.push(sync);
+    const witness = makeTab(undefined); // a tab on the platform channel
     vi.useRealTimers();
     await expect(sync.requestSession(200)).resolves.toBeUndefined();
     on.sync.publish(session(), 'login');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(on.seen).toEqual([]);
+    await vi.waitFor(() => expect(witness.seen).toHaveLength(1)); // the broadcast is delivered
+    expect(on.seen).toEqual([]); // (sync shares on's callbacks: it heard nothing)
   });
 
   it('works over the platform BroadcastChannel by default', async () => {
