@@ -4,10 +4,11 @@ import esbuild from 'rollup-plugin-esbuild';
 import dts from 'rollup-plugin-dts';
 import { stripMessages } from './scripts/strip-messages.mjs';
 
-// Three artifacts (the README's "Install" and "Size" say how they are used):
-//  - dist/index.js: ESM for bundlers, oauth4webapi left external so apps dedupe it;
+// The artifacts:
+//  - dist/index.js, dist/popup.js, dist/userinfo.js: ESM for bundlers, oauth4webapi left
+//    external so apps dedupe it;
 //  - dist/spa-auth.iife.min.js: one minified file for a <script> tag, global `SpaAuth`;
-//  - dist/index.d.ts: one bundled declaration file.
+//  - dist/index.d.ts, dist/popup.d.ts, dist/userinfo.d.ts: bundled declarations.
 // esbuild only strips types; `npm run typecheck` runs tsc. terser minifies the script-tag
 // bundle (a few percent smaller than esbuild's minifier), and oauth4webapi's error sentences
 // are dropped from it because spa-auth never surfaces them (scripts/strip-messages.mjs).
@@ -19,9 +20,12 @@ const banner = '/*! spa-auth | MIT License | includes oauth4webapi, (c) Filip Sk
 
 export default [
   {
-    input: 'src/index.ts',
+    // The opt-in features are entries of their own (spa-auth/popup, spa-auth/userinfo): an app
+    // that does not import them does not carry them. Code they share with the main entry lives
+    // in one chunk, so there is one AuthError class.
+    input: { index: 'src/index.ts', popup: 'src/popup.ts', userinfo: 'src/userinfo.ts' },
     external: ['oauth4webapi'],
-    output: { file: 'dist/index.js', format: 'es' },
+    output: { dir: 'dist', format: 'es', chunkFileNames: 'shared-[hash].js' },
     plugins: [esbuild({ target: 'es2022' })],
   },
   {
@@ -35,8 +39,8 @@ export default [
     ],
   },
   {
-    input: 'src/index.ts',
-    output: { file: 'dist/index.d.ts', format: 'es' },
+    input: { index: 'src/index.ts', popup: 'src/popup.ts', userinfo: 'src/userinfo.ts' },
+    output: { dir: 'dist', format: 'es', chunkFileNames: 'shared-[hash].d.ts' },
     plugins: [dts()],
   },
 ];

@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'happy-dom',
     environmentOptions: { happyDOM: { url: 'https://app.example.com/' } },
+    // leaves happy-dom's expected "Iframe page loading is disabled" errors out of the output
+    setupFiles: ['test/helpers/setup.ts'],
     restoreMocks: true,
     testTimeout: 10_000,
   },

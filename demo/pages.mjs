@@ -2,7 +2,8 @@
 // (no inline script, no eval, connections only to the provider, the API and the recorder).
 //
 //   /             ES-module page: /app.js imports /spa-auth.js (dist/index.js, its
-//                 `oauth4webapi` import rewritten to /oauth4webapi.js: no import map needed)
+//                 `oauth4webapi` import rewritten to /oauth4webapi.js: no import map needed),
+//                 /spa-auth-popup.js and /spa-auth-userinfo.js (the opt-in features)
 //   /static.html  script-tag page: /spa-auth.iife.min.js (global SpaAuth) + /static.js
 //   /silent.html  the page the SDK's hidden iframe lands on
 //   /config.json  the client options (?page=esm|static|silent, ?dpop=0|1 overrides the default)
@@ -25,6 +26,16 @@ const TYPES = {
   '.json': 'application/json',
 };
 const PUBLIC_FILES = new Set(['/index.html', '/static.html', '/silent.html', '/app.js', '/static.js', '/silent.js', '/ui.js', '/demo.css', '/favicon.svg']);
+/**
+ * The SDK's build files by the path the pages load them from. The ESM entries import shared
+ * chunks (`./shared-<hash>.js`), served from dist as they are.
+ */
+const DIST_FILES = {
+  '/spa-auth.js': 'index.js',
+  '/spa-auth-popup.js': 'popup.js',
+  '/spa-auth-userinfo.js': 'userinfo.js',
+  '/spa-auth.iife.min.js': 'spa-auth.iife.min.js',
+};
 /** Paths that each client page uses as its redirect URI (registered at the provider). */
 const PAGE_PATHS = { esm: '/', static: '/static.html', silent: '/silent.html' };
 
@@ -95,15 +106,16 @@ export async function startPages({ port = 0, distDir = resolve(here, '..', 'dist
     requests.push({ method: req.method, path: pathname, time: Date.now() });
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
     if (pathname === '/config.json') return sendJson(res, 200, config(server.url, searchParams));
-    if (pathname === '/spa-auth.js' || pathname === '/spa-auth.iife.min.js' || pathname === '/oauth4webapi.js') {
-      const file = pathname === '/oauth4webapi.js' ? OAUTH4WEBAPI : join(distDir, pathname === '/spa-auth.js' ? 'index.js' : pathname.slice(1));
+    const distFile = DIST_FILES[pathname] ?? (/^\/shared-[\w-]+\.js$/.test(pathname) && pathname.slice(1));
+    if (distFile || pathname === '/oauth4webapi.js') {
+      const file = distFile ? join(distDir, distFile) : OAUTH4WEBAPI;
       let code;
       try {
         code = await readFile(file, 'utf8');
       } catch {
         return send(res, 404, 'text/plain', `${pathname} is missing: run npm run build`);
       }
-      if (pathname === '/spa-auth.js') code = code.replace(/(from\s*|import\s*\(\s*)(['"])oauth4webapi\2/g, '$1$2/oauth4webapi.js$2');
+      if (pathname !== '/oauth4webapi.js' && !pathname.endsWith('.min.js')) code = code.replace(/(from\s*|import\s*\(?\s*)(['"])oauth4webapi\2/g, '$1$2/oauth4webapi.js$2');
       return send(res, 200, TYPES['.js'], code);
     }
     const file = pathname === '/' || pathname === '/callback' ? '/index.html' : pathname;

@@ -49,6 +49,10 @@ const displayName = (sub) => sub.charAt(0).toUpperCase() + sub.slice(1);
  * @param {boolean} [o.requireDpopNonce=false] DPoP proofs must carry a server nonce
  * @param {boolean} [o.requirePar=false] authorization requests must be pushed (RFC 9126)
  * @param {string} [o.apiAudience] the resource indicator / `aud` of the demo API's tokens
+ * @param {boolean} [o.userinfoTokens=false] issue access tokens for the UserInfo endpoint (no
+ *   default resource) instead of JWTs for the demo API
+ * @param {boolean} [o.coop=false] send `Cross-Origin-Opener-Policy: same-origin` with every
+ *   response, as some providers do: it severs a popup's `window.opener`
  */
 export async function startProvider({
   port = 0,
@@ -60,6 +64,8 @@ export async function startProvider({
   requireDpopNonce = false,
   requirePar = false,
   apiAudience = DEFAULT_API_AUDIENCE,
+  userinfoTokens = false,
+  coop = false,
 } = {}) {
   if (!Array.isArray(appOrigins) || appOrigins.length === 0) throw new Error('startProvider: appOrigins is required');
   const requests = [];
@@ -117,7 +123,7 @@ export async function startProvider({
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => apiAudience,
+        defaultResource: () => (userinfoTokens ? undefined : apiAudience),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx, resource) => {
           if (resource !== apiAudience) throw new Provider.errors.InvalidTarget();
@@ -148,6 +154,12 @@ export async function startProvider({
   provider.on('server_error', (_ctx, err) => console.error('[provider] server_error', err));
 
   provider.use(offlinePages);
+  if (coop) {
+    provider.use(async (ctx, next) => {
+      ctx.set('cross-origin-opener-policy', 'same-origin');
+      await next();
+    });
+  }
   provider.use(async (ctx, next) => {
     const entry = { method: ctx.method, path: ctx.path, time: Date.now() };
     requests.push(entry);

@@ -14,11 +14,20 @@ export const LAUNCH_ARGS = [
   '--disable-sync',
 ];
 
-/** Launches the Chromium that e2e/ensure-browser.mjs found or installed. */
-export async function launchBrowser() {
+/**
+ * Launches the Chromium that e2e/ensure-browser.mjs found or installed.
+ * @param {{ popupBlocker?: boolean }} [o] keep Chromium's popup blocker on (Playwright turns it
+ *   off by default): `window.open` without a user gesture then returns null, as for users
+ */
+export async function launchBrowser({ popupBlocker = false } = {}) {
   const found = findBrowser();
   if (!found) throw new Error('No Chromium found: run `node e2e/ensure-browser.mjs` or set CHROMIUM_PATH');
-  return chromium.launch({ executablePath: found.path, headless: true, args: LAUNCH_ARGS });
+  return chromium.launch({
+    executablePath: found.path,
+    headless: true,
+    args: LAUNCH_ARGS,
+    ...(popupBlocker && { ignoreDefaultArgs: ['--disable-popup-blocking'] }),
+  });
 }
 
 const REPORT_SCRIPT = `(() => {

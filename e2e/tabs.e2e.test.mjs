@@ -61,7 +61,11 @@ test('refreshes in two tabs at once never present a rotated-out refresh token', 
   await Promise.all([a.click('#refresh'), b.click('#refresh')]);
   await a.locator('#log li[data-event="tokenRefreshed"]').first().waitFor();
   await b.locator('#log li[data-event="tokenRefreshed"]').first().waitFor();
-  await a.waitForTimeout(300); // let any second refresh land
+  // every refresh either tab started has ended: no tab holds or waits for the refresh lock
+  await a.waitForFunction(async () => {
+    const { held = [], pending = [] } = await navigator.locks.query();
+    return ![...held, ...pending].some((l) => l.name?.startsWith('spa-auth:refresh:'));
+  });
   const done = refreshes().slice(mark);
   expect(done.length).toBeGreaterThan(0);
   expect(done.map((r) => r.status)).toEqual(done.map(() => 200));

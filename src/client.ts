@@ -10,15 +10,17 @@ import { resolveConfig, type Config } from './config.js';
 import { createEmitter } from './emitter.js';
 import { createLoginFlow } from './login-flow.js';
 import { checkLogoutReturn, withLogoutState } from './logout-return.js';
-import { must, toAuthError, type AuthError } from './errors.js';
+import { AuthError, must, toAuthError } from './errors.js';
+import type { FeatureHost, PopupFeature, UserInfoFeature } from './features.js';
 import { createProtocol } from './protocol.js';
+import { createProviderClock } from './provider-clock.js';
 import { createRenewal } from './renewal.js';
 import { createRestore } from './restore.js';
 import { restoreNotes } from './restore-notes.js';
 import { createSessionController } from './session-controller.js';
 import { createSnapshotStore } from './snapshot.js';
 import { metadataCache, sweep } from './transaction.js';
-import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions } from './types.js';
+import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions, PopupLoginOptions } from './types.js';
 
 /**
  * A public method: refused once the client is destroyed (`alive` throws), also when that
@@ -48,11 +50,13 @@ function wire(config: Config, win: Window | undefined) {
   const events = createEmitter<AuthEvents>();
   const report = (error: AuthError) => events.emit('error', error);
   const notes = restoreNotes(storage, config.issuer);
-  const protocol = createProtocol(config, metadataCache(storage, config.issuer));
+  // The provider's time, per tab: learned from fresh tokens, shared with the session.
+  const clock = createProviderClock(report);
+  const protocol = createProtocol(config, metadataCache(storage, config.issuer), clock);
   // Cross-tab sharing needs Web Locks: without them two tabs could present one refresh token twice.
   const locks = config.shareSessionAcrossTabs && win?.navigator.locks?.request ? win.navigator.locks : undefined;
-  const session = createSessionController({ config, protocol, events, notes, locks });
-  const renewal = createRenewal({ config, protocol, session, events, locks });
+  const session = createSessionController({ config, protocol, events, notes, clock, locks });
+  const renewal = createRenewal({ config, protocol, session, now: clock.now, events, locks });
   const flow = createLoginFlow({ config, protocol, win, storage, session, notes, report });
   const restore = createRestore({
     config,
@@ -66,7 +70,12 @@ function wire(config: Config, win: Window | undefined) {
     signedIn: () => !!session.get(),
     report,
   });
-  return { storage, events, report, protocol, session, renewal, flow, restore };
+  return { storage, events, report, clock, protocol, session, renewal, flow, restore };
+}
+
+/** A feature the app did not pass: refused, naming the option. */
+function missing(name: string): never {
+  throw new AuthError('invalid_config', `no ${name} option (spa-auth/${name.toLowerCase()})`);
 }
 
 /**
@@ -86,12 +95,17 @@ function wire(config: Config, win: Window | undefined) {
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   const win = typeof window === 'undefined' ? undefined : window;
   const config = resolveConfig(options, win?.location.origin);
-  const { storage, events, report, protocol, session, renewal, flow, restore } = wire(config, win);
+  const { storage, events, report, clock, protocol, session, renewal, flow, restore } = wire(config, win);
   let initPromise: Promise<InitResult> | undefined;
   let destroyed = false;
   /** The session as the app sees it: none once destroyed. */
   const current = () => (destroyed ? undefined : session.get());
-  const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: current()?.expiresAt }), events);
+  /** The access token's expiry on the device's clock, as the app reads it (token times are on the provider's). */
+  const expiresAt = () => {
+    const tokens = current();
+    return tokens && tokens.expiresAt - clock.offset();
+  };
+  const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: expiresAt() }), events);
   /** Refuses (`invalid_config`) once the client is destroyed. */
   const alive = () => must(!destroyed, 'client destroyed', 'invalid_config');
   const method = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => publicMethod(alive, fn);
@@ -99,9 +113,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** Reads the address bar (a callback, a silent answer), then restores the session if there is none. */
   const init = async (): Promise<InitResult> => {
     const signal = session.signal();
+    // A popup's answer handed over: this window holds no session, nor hears of one.
+    if (popup?.land()) {
+      session.closeChannel();
+      return { authenticated: false };
+    }
     checkLogoutReturn(win, config, storage, report);
     const landed = await flow.readAddressBar(signal);
-    if (landed === 'posted') return { authenticated: false };
+    // A silent frame's answer handed over: the same.
+    if (landed === 'posted') {
+      session.closeChannel();
+      return { authenticated: false };
+    }
     if (landed === 'leaving') return new Promise<never>(() => undefined); // sent on: the page is going away
     // 'stale': a callback nobody here waits for, reported and removed; a normal page load goes on.
     const restored = typeof landed === 'string' ? await restore(signal, landed === 'foreign') : landed;
@@ -142,6 +165,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   };
 
   const getAccessToken = method((options?: { forceRefresh?: boolean }) => renewal.getAccessToken(options?.forceRefresh === true));
+  // Opt-in features (spa-auth/popup, spa-auth/userinfo): absent unless the app passed them.
+  const host: FeatureHost = { config, protocol, win, signal: session.signal, complete: session.complete, getAccessToken, user: () => current()?.claims, dpop: session.dpop };
+  const popup = (config.popup as PopupFeature | undefined)?.create(host);
+  const userInfo = (config.userInfo as UserInfoFeature | undefined)?.create(host);
   const authFetch = createAuthFetch({
     apiOrigins: config.apiOrigins,
     getAccessToken,
@@ -154,6 +181,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   return {
     init: () => (initPromise ??= method(init)().finally(store.settled)),
     login: method((options: LoginOptions = {}) => flow.start(options, session.signal())),
+    // Synchronous up to window.open: a click handler is enough for popup blockers.
+    loginWithPopup: method((options: PopupLoginOptions = {}) => (popup ?? missing('popup')).login(options)),
+    getUserInfo: method(() => (userInfo ?? missing('userInfo'))()),
     getAccessToken,
     // fetch() semantics: an AbortError or a network TypeError rejects as it is.
     fetch: async (input, init) => {
@@ -173,7 +203,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return current()?.claims;
     },
     get expiresAt() {
-      return current()?.expiresAt;
+      return expiresAt();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Time helpers shared by the scheduler, retries and requests: an injectable clock, and a delay
- * clamp that keeps `setTimeout` from overflowing.
+ * Time helpers shared by the scheduler, retries and requests: the device's clocks (the only
+ * place in spa-auth that reads them), and a delay clamp that keeps `setTimeout` from overflowing.
+ * The provider's time, which every token check and schedule uses, is in `provider-clock.ts`.
  * @module
  */
 
@@ -10,8 +11,15 @@ export const MAX_TIMER_DELAY = 2 ** 31 - 1;
 /** Milliseconds since the epoch. Injected so tests can move time. */
 export type Now = () => number;
 
-/** The real clock. */
+/** The device's wall clock: it may be wrong, and may step (sleep, manual change, time sync). */
 export const systemNow: Now = () => Date.now();
+
+/**
+ * A monotonic clock (ms, any origin): `performance.now()`, which no change of the wall clock
+ * moves. Where there is none, the wall clock stands in (no step can then be seen).
+ * @see https://w3c.github.io/hr-time/#dom-performance-now
+ */
+export const monotonicNow: Now = () => globalThis.performance?.now() ?? Date.now();
 
 /**
  * Clamps a delay to what `setTimeout` can honour: negative and NaN become 0, anything past

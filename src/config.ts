@@ -4,7 +4,8 @@
  * @module
  */
 import { must } from './errors.js';
-import type { AuthClientOptions } from './types.js';
+import { checkOptionNames } from './option-names.js';
+import type { AuthClientOptions, PopupSupport, UserInfoSupport } from './types.js';
 import { checkUrl, isLoopback, parseUrl } from './url.js';
 
 /**
@@ -55,9 +56,11 @@ export interface Config {
   /** Seconds; 0 means the default. */
   readonly silentTimeout: number;
   readonly fetch?: typeof fetch | undefined;
+  readonly popup?: PopupSupport | undefined;
+  readonly userInfo?: UserInfoSupport | undefined;
 }
 
-const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}`, 'invalid_config');
+const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}.`, 'invalid_config');
 
 /** Every URL option: absolute, no credentials, https, or plain http on a loopback host (development). */
 const url = (value: unknown, option: string) => checkUrl(value, option, true, 'invalid_config');
@@ -84,18 +87,18 @@ function checkPlainOptions(options: typeof DEFAULTS): void {
     const type = typeof fallback;
     const max = name === 'clockTolerance' ? 60 : 3600;
     const inRange = type !== 'number' || ((value as number) >= 0 && (value as number) <= max);
-    check(typeof value === type && value !== '' && inRange, name, type === 'number' ? `0 to ${max} seconds` : `a ${type}`);
+    check(typeof value === type && value !== '' && inRange, name, type === 'number' ? `0 to ${max} seconds` : `a non-empty ${type}`);
   }
 }
 
 /** `apiOrigins` (default: the page's origin): origins only, https or loopback http. */
 function checkApiOrigins(value: unknown, pageOrigin: string | undefined): string[] {
   const apiOrigins: unknown = value ?? (pageOrigin ? [pageOrigin] : []);
-  check(Array.isArray(apiOrigins), 'apiOrigins', 'an array');
+  check(Array.isArray(apiOrigins), 'apiOrigins', "an array of origins, such as ['https://api.example.com']");
   // Tokens never travel over plain http, except to a loopback host (development).
   return (apiOrigins as unknown[]).map((a) => {
     const u = url(a, 'apiOrigins');
-    check(u.href === `${u.origin}/`, 'apiOrigins', 'origins');
+    check(u.href === `${u.origin}/`, 'apiOrigins', `origins (scheme, host and port), without a path: ${u.origin}, not ${u.origin + u.pathname}`);
     return u.origin;
   });
 }
@@ -114,10 +117,14 @@ function checkExtraParams(value: unknown): Record<string, string> {
  */
 export function resolveConfig(options: AuthClientOptions, pageOrigin: string | undefined): Config {
   const given = { ...DEFAULTS, ...options }; // an option given as undefined is refused below, as a wrong type
-  check(typeof given.clientId === 'string' && given.clientId !== '', 'clientId', 'a string');
+  checkOptionNames(given);
+  must(options?.clientId !== undefined, `clientId is required: the client ID the provider registered for this app${'client_id' in given ? ' (the option is named clientId, not client_id)' : ''}.`, 'invalid_config');
+  check(typeof given.clientId === 'string' && given.clientId !== '', 'clientId', 'a non-empty string');
   checkPlainOptions(given);
+  must(given.issuer !== undefined, `issuer is required: the provider's issuer URL, such as https://id.example.com${'authority' in given || 'domain' in given ? ' (the option is named issuer)' : ''}.`, 'invalid_config');
+  must(given.redirectUri !== undefined, "redirectUri is required: the URL of this app's page the provider sends the user back to, registered with the provider (for example location.origin + '/callback').", 'invalid_config');
   const issuerUrl = url(given.issuer, 'issuer');
-  check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query/fragment');
+  check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query or fragment');
   const allowHttp = isLoopback(issuerUrl);
   /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
   const href = (name: 'redirectUri' | 'silentRedirectUri') => url(given[name], name).href;
@@ -126,10 +133,11 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
   // a server render, or an opaque origin, has only the latter).
   const postLogout = given.postLogoutRedirectUri ? url(given.postLogoutRedirectUri, 'postLogoutRedirectUri') : undefined;
-  check(!postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin), 'postLogoutRedirectUri', 'same-origin');
+  check(!postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin), 'postLogoutRedirectUri', "on this page's or redirectUri's origin: logout never sends the user to another site");
+  const apiOrigins = checkApiOrigins(given.apiOrigins, pageOrigin);
   const resource = [given.resource ?? []].flat();
   // RFC 8707 §2: absolute URIs without a fragment.
-  for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs');
+  for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs without a fragment (RFC 8707)');
   check(given.fetch === undefined || typeof given.fetch === 'function', 'fetch', 'a function');
   const extraParams = checkExtraParams(given.extraParams);
   const metadata = checkMetadata(given.metadata, allowHttp);
@@ -143,7 +151,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     silentRedirectUri: given.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
     postLogoutRedirectUri: postLogout?.href,
     scope: scopes.join(' '),
-    apiOrigins: checkApiOrigins(given.apiOrigins, pageOrigin),
+    apiOrigins,
     resource,
     extraParams,
     metadata,
@@ -159,5 +167,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     requestTimeout: given.requestTimeout,
     silentTimeout: given.silentTimeout,
     fetch: given.fetch,
+    popup: given.popup,
+    userInfo: given.userInfo,
   });
 }

@@ -14,6 +14,7 @@ import * as oauth from 'oauth4webapi';
 import { _expectedIssuer, _nodiscoverycheck } from 'oauth4webapi';
 import type { Config } from './config.js';
 import { must } from './errors.js';
+import { discoveryFailed, issuerMismatch } from './protocol-errors.js';
 import { isTenantTemplate, tenantIssuer } from './tenant-issuer.js';
 import type { MetadataCache } from './transaction.js';
 import { checkUrl } from './url.js';
@@ -44,7 +45,7 @@ function validate(found: Metadata, config: Pick<Config, 'issuer' | 'metadata' | 
   // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
   if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) {
     Object.assign(as, { [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
-  } else must(as.issuer === issuer, 'issuer mismatch');
+  } else must(as.issuer === issuer, issuerMismatch(issuer, as.issuer), 'invalid_response', 'the issuer in the metadata differs from the configured one');
   for (const name of REQUIRED_ENDPOINTS) checkUrl(as[name], name, allowHttp);
   for (const name of OPTIONAL_ENDPOINTS) if (as[name] !== undefined) checkUrl(as[name], name, allowHttp);
   must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
@@ -81,7 +82,7 @@ export function createDiscovery(config: Config, cache: MetadataCache, http: oaut
     discover: () =>
       (discovery ??= call(fetchMetadata).catch((err: unknown) => {
         discovery = undefined;
-        throw err;
+        throw discoveryFailed(err, config.issuerUrl);
       })),
     adopt(snapshot) {
       const as = validate(snapshot as Metadata, config);

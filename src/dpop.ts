@@ -7,6 +7,7 @@
  * @module
  */
 import * as oauth from 'oauth4webapi';
+import { systemNow, type Now } from './clock.js';
 import { AuthError, toAuthError } from './errors.js';
 import { DPOP_NONCE } from './http.js';
 import { isLoopback } from './url.js';
@@ -38,24 +39,27 @@ export interface DPoPSession {
  * Makes a DPoP session from an existing key pair (e.g. received from another tab), or
  * generates a non-extractable ES256 pair. A private key that is extractable, or anything that
  * is not a usable key pair, is refused with `AuthError('invalid_config')`; so is a missing
- * WebCrypto (insecure context).
+ * WebCrypto (insecure context). Every proof's `iat` is read from `now` (epoch ms): the
+ * provider's time as the client knows it, so a device clock that is off does not make the
+ * proofs look stale or early to the server.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-2 (key pair)
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-4 (proofs)
  * @example
  * ```ts
- * const dpop = await createDPoPSession();
+ * const dpop = await createDPoPSession(undefined, clock.now);
  * const res = await dpop.send(accessToken, new URL('https://api.example.com/me'), {}, fetch);
  * ```
  */
-export async function createDPoPSession(keys?: CryptoKeyPair): Promise<DPoPSession> {
-  const refused = () => new AuthError('invalid_config', 'bad DPoP keys or no WebCrypto');
+export async function createDPoPSession(keys?: CryptoKeyPair, now: Now = systemNow): Promise<DPoPSession> {
+  const refused = () => new AuthError('invalid_config', 'DPoP needs WebCrypto (https: or localhost) and a non-extractable private key.');
   let pair: CryptoKeyPair;
   let handle: oauth.DPoPHandle;
   try {
     pair = keys ?? (await oauth.generateKeyPair('ES256'));
     if (pair.privateKey?.extractable !== false) throw refused();
-    handle = oauth.DPoP({}, pair);
+    // RFC 9449 §4.2: iat is the proof's creation time, on the clock the server judges it by.
+    handle = oauth.DPoP({}, pair, { [oauth.modifyAssertion]: (_, payload) => void (payload.iat = Math.floor(now() / 1000)) });
   } catch {
     throw refused(); // not a key pair, an extractable private key, or no WebCrypto (insecure context)
   }

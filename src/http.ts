@@ -8,7 +8,7 @@
  * @module
  */
 import { clampDelay } from './clock.js';
-import { AuthError, must } from './errors.js';
+import { AuthError, isAuthError, must } from './errors.js';
 
 /** Largest response body the SDK reads from a server. */
 export const MAX_BODY = 1 << 20;
@@ -22,18 +22,19 @@ export const DPOP_NONCE = /^[\x21\x23-\x5b\x5d-\x7e]{1,1024}$/;
 /** `RequestInit` whose members may be explicitly undefined (as oauth4webapi passes them). */
 export type FetchInit = { [K in keyof RequestInit]?: RequestInit[K] | undefined };
 
-/** Reads the body as a Blob, refusing more than {@link MAX_BODY} bytes (declared or streamed). */
-async function readCapped(res: Response): Promise<Blob> {
+/** Reads the body as a Blob, refusing more than {@link MAX_BODY} bytes (declared or streamed) from `where`. */
+async function readCapped(res: Response, where: string): Promise<Blob> {
+  const tooLarge = `The answer from ${where} is larger than 1 MiB; spa-auth does not read it. Check that the URL is the provider's.`;
   if (Number(res.headers.get('content-length')) > MAX_BODY) {
     void res.body?.cancel().catch(() => {}); // let the connection go
-    throw new AuthError('invalid_response', 'response too large');
+    throw new AuthError('invalid_response', tooLarge);
   }
   const reader = res.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (let r = await reader?.read(); r && !r.done; r = await reader?.read()) {
     if ((size += r.value.byteLength) > MAX_BODY) void reader?.cancel();
-    must(size <= MAX_BODY, 'response too large');
+    must(size <= MAX_BODY, tooLarge);
     chunks.push(r.value);
   }
   return new Blob(chunks as BlobPart[]);
@@ -47,6 +48,8 @@ async function readCapped(res: Response): Promise<Blob> {
  */
 export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): (url: string, init: FetchInit) => Promise<Response> {
   return async (url, init) => {
+    // Named in errors without its query (no parameter of a request is ever shown).
+    const where = url.replace(/[?#][^]*/, '');
     // Aborts after timeoutMs with a TimeoutError, or when the caller's signal aborts, with its reason.
     const parent = init.signal;
     const controller = new AbortController();
@@ -67,7 +70,7 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
       // Also an opaque redirect (`redirect: 'manual'`), whose status is always 0 (Fetch §2.2.6).
       if (res.status < 200) return res;
       // Statuses below 200 returned above; these must have a null body.
-      const body = [204, 205, 304].includes(res.status) ? null : await readCapped(res);
+      const body = [204, 205, 304].includes(res.status) ? null : await readCapped(res, where);
       const headers = new Headers(res.headers);
       // oauth4webapi's challenge parser is quadratic: an oversized header is dropped, not parsed.
       if ((headers.get('www-authenticate')?.length ?? 0) > 8192) headers.delete('www-authenticate');
@@ -77,6 +80,20 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
     };
     try {
       return await Promise.race([request(), aborted]);
+    } catch (err) {
+      // The caller's own abort travels on as it is.
+      if (parent?.aborted || isAuthError(err)) throw err;
+      const name = (err as { name?: unknown } | null)?.name;
+      if (name === 'TimeoutError') {
+        throw new AuthError('timeout', `No answer from ${where} within ${timeoutMs / 1000} s. Check that the server is up, or raise requestTimeout.`, { cause: 'the request timed out' });
+      }
+      // fetch() rejects with a bare TypeError when the network fails
+      if (name === 'TypeError') {
+        throw new AuthError('network_error', `Could not reach ${where}. Check the URL (the issuer's), that the server is up, and that it allows this origin (CORS).`, {
+          cause: 'fetch() failed: no connection, a DNS or TLS failure, or a CORS refusal',
+        });
+      }
+      throw err;
     } finally {
       clearTimeout(timer);
       parent?.removeEventListener('abort', abort);

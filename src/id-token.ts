@@ -33,6 +33,8 @@ export interface IdTokenInput {
   body: oauth.TokenEndpointResponse;
   /** The tokens this response renews (undefined for a new session). */
   base?: Tokens | undefined;
+  /** The provider's clock minus the device's (ms), as this response implies: `iat` is compared on the provider's clock. */
+  offset: number;
   /** A silent renewal (a code exchange that renews `base`): another user at the provider means login_required. */
   silent?: boolean | undefined;
   /** The issuer's JWKS, fetched beside the token request, in oauth4webapi's cache format. */
@@ -55,7 +57,10 @@ async function checkAtHash(atHash: unknown, alg: string, accessToken: string): P
   must(String.fromCharCode(...hash.subarray(0, hash.length / 2)) === b64u(String(atHash)), 'bad at_hash');
 }
 
-/** OIDC Core §12.2: a renewal's ID token is not older than the last, and is for the same user, provider and client. */
+/**
+ * OIDC Core §12.2: a renewal's ID token is not older than the last, and is for the same user,
+ * provider and client (two times of the provider's clock: the offset plays no part).
+ */
 function checkContinuity(claims: Claims, base: Tokens, silent: boolean, clockTolerance: number): void {
   must(claims.iat as number >= (base.claims.iat as number) - clockTolerance, 'ID token not new');
   for (const claim of ['iss', 'sub', 'azp', 'aud']) {
@@ -74,7 +79,7 @@ function checkContinuity(claims: Claims, base: Tokens, silent: boolean, clockTol
  * ```
  */
 export function idTokenValidator({ clientId, clockTolerance, http }: IdTokenOptions): (input: IdTokenInput) => Promise<Claims | undefined> {
-  return async ({ as, res, body, base, silent, jwks }) => {
+  return async ({ as, res, body, offset, base, silent, jwks }) => {
     const claims = oauth.getValidatedIdTokenClaims(body);
     if (!claims) return undefined;
     // OIDC Core §3.1.3.7 steps 3 and 5: no audience but this client (oauth4webapi allows
@@ -86,7 +91,7 @@ export function idTokenValidator({ clientId, clockTolerance, http }: IdTokenOpti
     must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
     await oauth.validateApplicationLevelSignature(as, res, { ...http, [oauth.jwksCache]: (await jwks) ?? {} });
     must(/^[\x21-\x7e]{1,255}$/.test(claims.sub), 'bad ID token sub');
-    must(claims.iat < now() / 1000 + clockTolerance, 'bad ID token iat');
+    must(claims.iat < (now() + offset) / 1000 + clockTolerance, 'bad ID token iat');
     if (claims.at_hash !== undefined) await checkAtHash(claims.at_hash, alg, body.access_token);
     if (base) checkContinuity(claims, base, silent === true, clockTolerance);
     return claims;
@@ -97,8 +102,9 @@ export function idTokenValidator({ clientId, clockTolerance, http }: IdTokenOpti
  * The rules of a code exchange's ID token (the response always has one): issued after the
  * login started, and, OIDC Core §5.5.1.1, with the `acr` asked for (step-up).
  */
-export function checkCodeExchangeClaims(claims: Claims, tx: Transaction, clockTolerance: number): void {
-  must((claims.iat as number) * 1000 >= tx.createdAt - clockTolerance * 1000, 'bad ID token iat');
+export function checkCodeExchangeClaims(claims: Claims, tx: Transaction, clockTolerance: number, offset: number): void {
+  // createdAt is on the device's clock; `offset` takes it to the provider's.
+  must((claims.iat as number) * 1000 >= tx.createdAt + offset - clockTolerance * 1000, 'bad ID token iat');
   must(!tx.acrValues || tx.acrValues.split(' ').includes(claims.acr as string), 'acr not satisfied');
 }
 

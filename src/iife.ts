@@ -1,5 +1,8 @@
 /**
  * Script-tag entry: the IIFE build assigns these named exports to the one global `SpaAuth`.
+ * It includes everything: its `createAuthClient` has popup login (`loginWithPopup`) and
+ * UserInfo (`getUserInfo`) built in, which ESM apps opt into with `spa-auth/popup` and
+ * `spa-auth/userinfo`.
  *
  * @example
  * ```html
@@ -8,5 +11,18 @@
  * ```
  * @module
  */
-export { createAuthClient } from './client.js';
+import { createAuthClient as create } from './client.js';
+import { popup } from './popup.js';
+import type { AuthClient, AuthClientOptions } from './types.js';
+import { userInfo } from './userinfo.js';
+
+/**
+ * {@link create | createAuthClient} with popup login and UserInfo included.
+ * @example
+ * ```ts
+ * const auth = SpaAuth.createAuthClient({ issuer, clientId, redirectUri });
+ * await auth.loginWithPopup();
+ * ```
+ */
+export const createAuthClient = (options: AuthClientOptions): AuthClient => create({ popup, userInfo, ...options });
 export { AuthError, isAuthError } from './errors.js';

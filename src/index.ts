@@ -24,5 +24,8 @@ export type {
   InitResult,
   LoginOptions,
   LogoutOptions,
+  PopupLoginOptions,
+  PopupSupport,
   User,
+  UserInfoSupport,
 } from './types.js';

@@ -17,7 +17,7 @@ import { isNoSession, unexpected } from './restore.js';
 import type { RestoreNotes } from './restore-notes.js';
 import type { SessionController } from './session-controller.js';
 import { postSilentResponse } from './silent-auth.js';
-import { claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
+import { checkAppState, claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
 import type { InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
@@ -125,7 +125,7 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
       if (!isNoSession(e)) report(e);
       authenticated = false;
     }
-    return tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo };
+    return { authenticated, returnTo: tx.returnTo, appState: tx.appState };
   };
 
   return {
@@ -134,8 +134,9 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
       const { maxAge } = options;
       const returnTo = options.returnTo === undefined ? undefined : sameOriginPath(options.returnTo, win!.location.origin);
       must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
+      checkAppState(options.appState);
       const as = await protocol.discover();
-      const tx = protocol.transaction(redirectUri, { metadata: as, returnTo, maxAge, restore, acrValues: options.acrValues });
+      const tx = protocol.transaction(redirectUri, { metadata: as, returnTo, appState: options.appState, maxAge, restore, acrValues: options.acrValues });
       const { prompt, loginHint, acrValues, extraParams } = options;
       const idTokenHint = session.get()?.idToken;
       const url = await protocol.authorizationUrl(as, { tx, prompt, loginHint, acrValues, maxAge, extraParams, idTokenHint });

@@ -1,5 +1,5 @@
 /**
- * Every name spa-auth uses in the browser's shared namespaces, in one place: sessionStorage
+ * Every name spa-auth uses in the browser's shared namespaces, in one place (but the opt-in popup's): sessionStorage
  * keys (never a token), Web Lock names, the BroadcastChannel name and the postMessage type.
  * Two clients on one page (other issuer, client or token settings) never share a name unless
  * they must: the names carry the issuer, the client, or the tab key (see `Config.tabKey`).
@@ -32,6 +32,9 @@ export const lockName = {
 
 /** The BroadcastChannel that tabs with the same tab key share. */
 export const channelName = (tabKey: string): string => `spa-auth:${tabKey}`;
+
+// One name lives with its feature: the popup's channel (`spa-auth:popup:<state>`) is in
+// popup.ts, so that an app that does not import the popup does not carry it.
 
 /** The `type` of the message the silent redirect page posts to its parent. */
 export const SILENT_MESSAGE = 'spa-auth:silent';

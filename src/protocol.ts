@@ -17,6 +17,7 @@ import type { DPoPSession } from './dpop.js';
 import { AuthError, must, toAuthError } from './errors.js';
 import { createDiscovery } from './discovery.js';
 import { cappedFetch } from './http.js';
+import { peekIat, type ProviderClock, type Timing } from './provider-clock.js';
 import { checkCodeExchangeClaims, checkRefreshClaims, idTokenValidator, type IdTokenInput } from './id-token.js';
 import type { Tokens } from './session.js';
 import type { MetadataCache, Transaction } from './transaction.js';
@@ -93,7 +94,7 @@ async function call<T>(fn: () => T | Promise<T>, dpop?: unknown): Promise<T> {
  * runs once and is shared by all callers (a failed discovery is retried on the next call).
  * A cached metadata document is re-validated before use; a bad one is simply rediscovered.
  */
-export function createProtocol(config: Config, cache: MetadataCache): Protocol {
+export function createProtocol(config: Config, cache: MetadataCache, clock: ProviderClock): Protocol {
   const { clientId, issuer, allowHttp, clockTolerance } = config;
   const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
@@ -113,18 +114,30 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
   const validateIdToken = idTokenValidator({ clientId, clockTolerance, http });
 
   /**
+   * The offset (ms) a token response implies, from its ID token's `iat` (the current one when it
+   * has none), and the client as oauth4webapi should see it for that response: with that clock
+   * skew, its exp, iat and auth_time checks compare the provider's times with the provider's time.
+   */
+  const skewFor = async (res: Response, timing: Timing) => {
+    const iat = await peekIat(res);
+    const offset = iat === undefined ? clock.offset() : clock.estimate(iat, timing);
+    return { offset, client: { ...client, [oauth.clockSkew]: Math.round(offset / 1000) } };
+  };
+
+  /**
    * The checks oauth4webapi leaves to the client (RFC 6750 §2.1, RFC 9449 §5), then the tokens
    * to install: a renewal of `base` keeps what the response omits (a refresh may omit the ID
    * token; a code exchange requires one). oauth4webapi already lowercases `token_type`, and
    * refuses an empty `refresh_token`, a non-string `scope` and a negative or non-numeric `expires_in`.
    */
   const finish = async (input: IdTokenInput & { dpop?: DPoPSession | undefined }): Promise<Tokens> => {
-    const { body, base, dpop } = input;
+    const { body, base, dpop, offset } = input;
     const accessToken = body.access_token;
     must(body.token_type === tokenType.toLowerCase(), 'bad token_type');
     must(accessToken.length < 16384 && B64TOKEN.test(accessToken), 'bad access_token');
     const claims = await validateIdToken(input);
-    const issuedAt = now();
+    // Token times are kept on the provider's clock: a step of the device clock moves none of them.
+    const issuedAt = now() + offset;
     return {
       sessionId: base?.sessionId ?? random(),
       rotation: base ? base.rotation + 1 : 0,
@@ -139,6 +152,7 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
       refreshToken: body.refresh_token ?? base?.refreshToken,
       scope: body.scope || base?.scope, // an empty scope says nothing
       dpopKeys: dpop?.keys,
+      clockOffset: offset,
     };
   };
 
@@ -201,21 +215,27 @@ export function createProtocol(config: Config, cache: MetadataCache): Protocol {
         .then(async (res) => (res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(now() / 1000) } : undefined))
         .catch(() => undefined);
       return call(async () => {
+        const timing = clock.time();
         const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
-        const answer = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
+        // The nonce binds this ID token to this login: its iat is a fresh reading of the provider's clock.
+        const { offset, client: skewed } = await skewFor(res, timing());
+        const answer = await oauth.processAuthorizationCodeResponse(as, skewed, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
           throw res.status === 200 || oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
         });
-        const result = await finish({ as, res, body: answer, base, silent: !!base, jwks, dpop });
-        checkCodeExchangeClaims(result.claims, tx, clockTolerance); // requireIdToken: the claims are this response's
+        const result = await finish({ as, res, body: answer, offset, base, silent: !!base, jwks, dpop });
+        checkCodeExchangeClaims(result.claims, tx, clockTolerance, offset); // requireIdToken: the claims are this response's
         return result;
       }, dpop);
     },
 
     refresh: (as, base, dpop) =>
       call(async () => {
+        const timing = clock.time();
         const res = await oauth.refreshTokenGrantRequest(as, client, auth, base.refreshToken, grant(dpop));
         try {
-          const result = await finish({ as, res, body: await oauth.processRefreshTokenResponse(as, client, res), base, dpop });
+          // Straight from the token endpoint: an ID token here is fresh, and re-sets the offset.
+          const { offset, client: skewed } = await skewFor(res, timing());
+          const result = await finish({ as, res, body: await oauth.processRefreshTokenResponse(as, skewed, res), offset, base, dpop });
           checkRefreshClaims(result.claims, base); // base's claims when the answer has no ID token
           return result;
         } catch (err) {

@@ -7,7 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2 (refresh token rotation)
  * @module
  */
-import { systemNow as now } from './clock.js';
+import type { Now } from './clock.js';
 import type { Config } from './config.js';
 import type { Emitter } from './emitter.js';
 import { AuthError, must, toAuthError } from './errors.js';
@@ -45,6 +45,8 @@ export interface RenewalOptions {
   protocol: Protocol;
   /** The session it renews: renewed tokens are installed there, and a session that is over ends there. */
   session: SessionController;
+  /** The provider's time (token times are on its clock), with the device clock's steps accounted for. */
+  now: Now;
   events: Emitter<AuthEvents>;
   /** navigator.locks when tabs share the session: one renewal per origin at a time. */
   locks: { request: LockManager['request'] } | undefined;
@@ -68,7 +70,7 @@ export interface Renewal extends Pick<Scheduler, 'start' | 'stop'> {
  * const token = await renewal.getAccessToken(false);
  * ```
  */
-export function createRenewal({ config, protocol, session, events, locks }: RenewalOptions): Renewal {
+export function createRenewal({ config, protocol, session, now, events, locks }: RenewalOptions): Renewal {
 
   // Drawn once per tab: tabs do not all wake at once.
   const jitter = Math.random();

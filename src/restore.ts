@@ -79,7 +79,7 @@ export function createRestore(options: RestoreOptions): (signal: AbortSignal, st
   const { issuer } = config;
 
   /** What a tab does after the issuer left a page in the frame, and what the developer can do. */
-  const skip = `skipped in this tab until a login succeeds here (if the provider always does this, set silentAuthorization: false)`;
+  const skip = `not tried again in this tab until a login succeeds here (if the provider always does this, set silentAuthorization: false)`;
 
   /** Reports a failure of silent authorization, unless it is a "no session" answer or a cancellation. */
   const failed = (err: unknown, signal: AbortSignal) => {
@@ -98,7 +98,7 @@ export function createRestore(options: RestoreOptions): (signal: AbortSignal, st
     try {
       await options.discover();
     } catch (err) {
-      if (!signal.aborted) options.report(explain(toAuthError(err), `Could not fetch the discovery document ${discoveryUrl(config.issuerUrl)}`));
+      if (!signal.aborted) options.report(explain(toAuthError(err), `Discovery failed (${discoveryUrl(config.issuerUrl)})`));
       return;
     }
     await options.silent().catch((err: unknown) => failed(err, signal));

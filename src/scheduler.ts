@@ -12,6 +12,7 @@ import { clampDelay } from './clock.js';
 
 /** Options for {@link createScheduler}. */
 export interface SchedulerOptions {
+  /** The clock `dueAt()` is on: the provider's, whose readings also notice steps of the device clock. */
   now: Now;
   /** When renewal is due (epoch ms), already computed by the client from expiry and leeway; undefined = no session, no timer. */
   dueAt: () => number | undefined;
@@ -52,7 +53,7 @@ const WAKE = ['pageshow', 'focus', 'online', 'visibilitychange'];
  * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  * @example
  * ```ts
- * const s = createScheduler({ now: Date.now, dueAt: () => session.expiresAt - 60_000, onDue: () => void refresh() });
+ * const s = createScheduler({ now: clock.now, dueAt: () => session.expiresAt - 60_000, onDue: () => void refresh() });
  * s.start();
  * // after new tokens: s.reschedule(); on destroy: s.stop();
  * ```

@@ -15,6 +15,7 @@ import { AuthError, must } from './errors.js';
 import { channelName } from './names.js';
 import { createPresence } from './presence.js';
 import type { Metadata, Protocol } from './protocol.js';
+import type { ProviderClock } from './provider-clock.js';
 import type { RestoreNotes } from './restore-notes.js';
 import { createSession, type Tokens } from './session.js';
 import { createTabSync, type SessionReason } from './tab-sync.js';
@@ -30,6 +31,8 @@ export interface SessionControllerOptions {
   protocol: Protocol;
   events: Emitter<AuthEvents>;
   notes: RestoreNotes;
+  /** The provider's time: DPoP proofs are stamped with it, and fresh tokens or a peer's session set its offset. */
+  clock: ProviderClock;
   /** navigator.locks, when tabs may share the session; undefined keeps the session in this tab. */
   locks: LockManager | undefined;
 }
@@ -70,6 +73,8 @@ export interface SessionController {
   destroy(): void;
   /** Lets go of everything: the presence lock, the channel, the tokens and keys. */
   close(): void;
+  /** This window holds no session and hears of none (a popup or silent frame that handed its answer over): closes the tab channel. */
+  closeChannel(): void;
 }
 
 /**
@@ -82,7 +87,7 @@ export interface SessionController {
  * session.drop('loggedOut', true);
  * ```
  */
-export function createSessionController({ config, protocol, events, notes, locks }: SessionControllerOptions): SessionController {
+export function createSessionController({ config, protocol, events, notes, clock, locks }: SessionControllerOptions): SessionController {
   const session = createSession();
   const ended = new Set<string>();
   const listeners: (() => void)[] = [];
@@ -95,13 +100,15 @@ export function createSessionController({ config, protocol, events, notes, locks
 
   const install = async (tokens: Tokens, fresh: boolean, publish?: 'login' | 'refreshed'): Promise<void> => {
     if (ended.has(tokens.sessionId)) return;
-    if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys);
+    if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys, clock.now);
+    // Fresh tokens bring a newly learned offset; a peer's session brings what that tab knows.
+    if (tokens.clockOffset !== undefined) clock.set(tokens.clockOffset);
     session.set(tokens);
     changed();
     // A signed-in tab holds a presence lock, so a new tab knows whether anyone can hand over.
     if (!destroyed) presence?.hold();
     if (fresh) events.emit('authenticated', { user: tokens.claims });
-    else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt });
+    else events.emit('tokenRefreshed', { expiresAt: tokens.expiresAt - clock.offset() }); // on the device's clock, as the app reads it
     if (publish) sync.publish(tokens, publish);
   };
 
@@ -142,7 +149,11 @@ export function createSessionController({ config, protocol, events, notes, locks
   const sync = createTabSync({
     channelName: channelName(config.tabKey),
     ended,
-    getSession: session.get,
+    // With the offset as this tab knows it now (it may have absorbed a step of the device clock).
+    getSession: () => {
+      const tokens = session.get();
+      return tokens && { ...tokens, clockOffset: clock.offset() };
+    },
     onSession: adopt,
     onLoggedOut: (id) => endedElsewhere(id, 'loggedOut'),
     onExpired: (id, error) => endedElsewhere(id, new AuthError('oauth_error', 'ended in another tab', { error })),
@@ -166,7 +177,7 @@ export function createSessionController({ config, protocol, events, notes, locks
     loggedOutElsewhere: (id) => sync.loggedOut(id),
     async complete(as, tx, params, signal, base) {
       // A renewal keeps the session's key (its refresh token is bound to it); a new session gets a new one.
-      const key = config.dpop ? ((base && dpop) ?? (await createDPoPSession())) : undefined;
+      const key = config.dpop ? ((base && dpop) ?? (await createDPoPSession(undefined, clock.now))) : undefined;
       const tokens = await protocol.exchangeCode(as, tx, params, base, key);
       // Cut short: a new session is refused; a renewal is merely not done (the session may live on elsewhere).
       must(!signal.aborted, 'signed out meanwhile', base ? 'timeout' : 'login_required');
@@ -192,6 +203,7 @@ export function createSessionController({ config, protocol, events, notes, locks
       destroyed = true;
       flows.abort(); // every flow started later sees it aborted too
     },
+    closeChannel: () => sync.close(),
     close() {
       presence?.leave();
       sync.close();

@@ -1,5 +1,6 @@
 /**
- * The in-memory session: tokens, the validated ID token claims, and expiry. No I/O, no
+ * The in-memory session: tokens, the validated ID token claims, and expiry (on the provider's
+ * clock, see `provider-clock.ts`, so a step of the device clock moves no token time). No I/O, no
  * timers. A version number increases on every change, so work that started before a change
  * (a late refresh response after logout) can tell it is stale.
  *
@@ -13,9 +14,9 @@ export interface Tokens {
   sessionId: string;
   accessToken: string;
   tokenType: 'Bearer' | 'DPoP';
-  /** Epoch ms. */
+  /** Epoch ms, on the provider's clock (receipt time plus `expires_in`). */
   expiresAt: number;
-  /** Epoch ms (local receipt time). */
+  /** Epoch ms, on the provider's clock (the receipt time, plus the offset). */
   issuedAt: number;
   /** How many times this session's tokens were renewed: orders sessions without trusting clocks. */
   rotation: number;
@@ -25,6 +26,8 @@ export interface Tokens {
   scope?: string | undefined;
   /** Structured-clonable CryptoKeys; the private key must be non-extractable. */
   dpopKeys?: CryptoKeyPair | undefined;
+  /** The provider's clock minus this device's (ms), as the tab that made or sent them knows it; at most a day either way. */
+  clockOffset?: number | undefined;
 }
 
 /** The session handle. */

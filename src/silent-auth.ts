@@ -61,7 +61,7 @@ export function silentAuthorize(options: SilentAuthOptions): Promise<URLSearchPa
   return new Promise((resolve, reject) => {
     const win = globalThis.document?.defaultView;
     // Thrown in the executor, this rejects the promise.
-    must(win && httpOrigin(options.url) && httpOrigin(options.redirectOrigin) === options.redirectOrigin, 'silent auth: bad URL or no window', 'invalid_config');
+    must(win && httpOrigin(options.url) && httpOrigin(options.redirectOrigin) === options.redirectOrigin, 'Silent authorization needs a window and http(s) URLs.', 'invalid_config');
     const iframe = win.document.createElement('iframe');
     /** Cleans up, then resolves `params`, or rejects with a timeout (`left`: a provider page stayed) without them. */
     const finish = (params?: URLSearchParams, left?: boolean) => {

@@ -15,6 +15,7 @@
 import { clampDelay } from './clock.js';
 import { TAB_MESSAGE } from './names.js';
 import type { Tokens } from './session.js';
+import { MAX_OFFSET } from './provider-clock.js';
 
 /** Why a session arrived: answer to our request, a peer's refresh, or a peer's login. */
 export type SessionReason = 'handoff' | 'refreshed' | 'login';
@@ -63,7 +64,7 @@ const TYPE = TAB_MESSAGE;
 const isPlain = (x: unknown): x is Untrusted => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 const isStr = (x: unknown): x is string => typeof x === 'string' && x !== '';
 const isOpt = (x: unknown): x is string | undefined => x === undefined || isStr(x);
-const isNum = Number.isFinite;
+const isNum = (x: unknown): x is number => Number.isFinite(x);
 const isKey = (k: unknown, type: KeyType): k is CryptoKey => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
 /** CryptoKeys of one algorithm, the private key non-extractable. */
 const isKeyPair = (k: unknown): boolean => {
@@ -84,6 +85,7 @@ const FIELDS: Record<keyof Tokens, (v: unknown, s: Untrusted, ended: Set<string>
   idToken: isStr,
   claims: (c) => isPlain(c) && isStr(c.sub),
   scope: isOpt,
+  clockOffset: (x) => x === undefined || (isNum(x) && Math.abs(x) <= MAX_OFFSET),
   // DPoP tokens need their keys; keys must be CryptoKeys with a non-extractable private key.
   dpopKeys: (k, s) => (k === undefined ? s.tokenType !== 'DPoP' : isKeyPair(k)),
 };

@@ -11,6 +11,7 @@
  */
 import { clampDelay, systemNow as now } from './clock.js';
 import { lockName, storageKey } from './names.js';
+import { must } from './errors.js';
 
 /** What `login()` stores and the callback needs. */
 export interface Transaction {
@@ -21,6 +22,8 @@ export interface Transaction {
   clientId: string;
   redirectUri: string;
   returnTo?: string | undefined;
+  /** The app's `appState` (see {@link checkAppState}); never sent to the provider. */
+  appState?: unknown;
   maxAge?: number | undefined;
   /** The `acr_values` asked for: the ID token's `acr` must be one of them. */
   acrValues?: string | undefined;
@@ -35,6 +38,28 @@ export interface Transaction {
 export interface MetadataCache {
   get(): unknown;
   set(metadata: object): void;
+}
+
+/** The largest `appState` kept, in bytes of UTF-8 JSON. */
+export const APP_STATE_MAX = 4096;
+
+/**
+ * Refuses (`invalid_config`) an `appState` that is not a JSON value of at most
+ * {@link APP_STATE_MAX} bytes once serialised: something `JSON.stringify` refuses (a cycle, a
+ * BigInt) or drops (a function, a symbol). The transaction keeps the value itself.
+ * @example
+ * ```ts
+ * checkAppState({ tab: 'orders' }); // fine
+ * ```
+ */
+export function checkAppState(value: unknown): void {
+  let json: unknown;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    // a cycle or a BigInt: refused below
+  }
+  must(value === undefined || (typeof json === 'string' && new Blob([json]).size <= APP_STATE_MAX), 'bad appState', 'invalid_config');
 }
 
 /** A transaction older than this is refused. */

@@ -3,6 +3,9 @@
  * @module
  */
 import type { AuthError } from './errors.js';
+import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, PopupLoginOptions } from './options.js';
+
+export type { FetchFunction, AuthClientOptions, PopupSupport, UserInfoSupport, LoginOptions, PopupLoginOptions, LogoutOptions, GetAccessTokenOptions } from './options.js';
 
 // The public types name the platform's fetch types. A project compiled without the DOM library
 // and without @types/node (an SSR or worker build with `lib: ["ES2022"]`) has none of them:
@@ -17,118 +20,14 @@ declare global {
   /* eslint-enable @typescript-eslint/no-empty-object-type */
 }
 
-/**
- * The signature of the platform's `fetch`, written out so that the declarations do not depend
- * on a global `fetch` value being declared.
- */
-export type FetchFunction = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
-
-/**
- * Options for {@link createAuthClient}. Validated synchronously: a bad value throws
- * `AuthError('invalid_config')` naming the option. Durations are in seconds.
- *
- * @example
- * ```ts
- * const auth = createAuthClient({
- *   issuer: 'https://id.example.com',
- *   clientId: 'my-spa',
- *   redirectUri: 'https://app.example.com/callback',
- *   scope: 'openid profile offline_access',
- *   apiOrigins: ['https://api.example.com'],
- * });
- * ```
- */
-export interface AuthClientOptions {
-  /** The issuer identifier. Discovered with OIDC discovery, then RFC 8414. Must match the metadata's `issuer` exactly. */
-  issuer: string;
-  /** The public client's id (a browser app has no secret). */
-  clientId: string;
-  /** Absolute redirect URI registered at the server; sent unchanged. `https:`, or `http:` on a loopback host only (RFC 9700 §2.6). */
-  redirectUri: string;
-  /** Space-separated scopes. Default `'openid'`; `openid` is always included. */
-  scope?: string;
-  /** Where the server sends the browser after logout. Must be absolute. */
-  postLogoutRedirectUri?: string;
-  /** Origins `auth.fetch` attaches tokens to, matched exactly (scheme, host, port). Default: the page's origin. */
-  apiOrigins?: readonly string[];
-  /** RFC 8707 resource indicator(s), sent on authorization and token requests. */
-  resource?: string | readonly string[];
-  /**
-   * Extra parameters for every authorization request: login, silent authorization and the
-   * restore redirect (e.g. Auth0's `audience`). `login({ extraParams })` adds to them for one
-   * login. Protocol parameters, `acr_values` and `max_age` cannot be set, in any letter case.
-   * Tabs share a session only with tabs whose `extraParams` are the same.
-   * @example `extraParams: { audience: 'https://api.example.com' }`
-   */
-  extraParams?: Readonly<Record<string, string>>;
-  /**
-   * Supplies or overrides single values of the discovered metadata (RFC 8414 §2 names), for
-   * providers whose discovery leaves one out: Amazon Cognito's `/logout`, Auth0's `/v2/logout`.
-   * Every `…_endpoint` and `…_uri` value follows the endpoint rules (`https:`; `http:` only on a
-   * loopback host, and only when the issuer is on one); `issuer` cannot be overridden.
-   * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
-   * @example `metadata: { end_session_endpoint: 'https://auth.example.com/logout?logout_uri=https%3A%2F%2Fapp.example.com%2F' }`
-   */
-  metadata?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
-  /** Seconds before expiry at which the access token is renewed. Default 60. */
-  refreshLeeway?: number;
-  /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 60 (OIDC Core §3.1.3.7 asks for a small tolerance). */
-  clockTolerance?: number;
-  /** RFC 9449 sender-constrained tokens. Default false. */
-  dpop?: boolean;
-  /** Use a hidden iframe with `prompt=none` when there is no refresh token. Default true. */
-  silentAuthorization?: boolean;
-  /** The page loaded in the silent-authorization iframe. Default `redirectUri`. */
-  silentRedirectUri?: string;
-  /** Tabs of the origin share one session over BroadcastChannel. Default true. */
-  shareSessionAcrossTabs?: boolean;
-  /** Last resort on `init()`: a top-level `prompt=none` redirect. Default false. */
-  restoreWithRedirect?: boolean;
-  /** Seconds before a request to the server is abandoned with `timeout`. Default 15. */
-  requestTimeout?: number;
-  /** Seconds before silent authorization gives up. Default 10. */
-  silentTimeout?: number;
-  /** The `fetch` used for every request (tests, instrumentation). Default `globalThis.fetch`. */
-  fetch?: FetchFunction;
-}
-
-/**
- * Options for {@link AuthClient.login}. Every field may also be `undefined` (same as absent),
- * so a `stepUpRequired` payload can be passed on as it is.
- */
-export interface LoginOptions {
-  /** Same-origin path to return to after login (resolved against the page); anything else is refused. */
-  returnTo?: string | undefined;
-  /** OIDC `prompt`, e.g. `'login'`, `'consent'`, `'select_account'`. */
-  prompt?: string | undefined;
-  /** OIDC `login_hint`. */
-  loginHint?: string | undefined;
-  /** OIDC `acr_values`, space-separated (as given by a `stepUpRequired` event). */
-  acrValues?: string | undefined;
-  /** OIDC `max_age` in seconds; `auth_time` is then checked. */
-  maxAge?: number | undefined;
-  /** Extra authorization request parameters. Protocol parameters the SDK sets cannot be overridden. */
-  extraParams?: Readonly<Record<string, string>> | undefined;
-}
-
-/** Options for {@link AuthClient.logout}. */
-export interface LogoutOptions {
-  /** Clear the session here and in every tab, revoke, but do not redirect to the server. */
-  localOnly?: boolean;
-}
-
-/** Options for {@link AuthClient.getAccessToken}. */
-export interface GetAccessTokenOptions {
-  /** Renew even if the current token is still valid. */
-  forceRefresh?: boolean;
-}
-
 /** What {@link AuthClient.init} resolves with. */
 export interface InitResult {
   /** Whether this tab has a session now. */
   authenticated: boolean;
-  /** The `returnTo` given to `login()`, when this page was its callback. */
-  returnTo?: string;
+  /** The `returnTo` given to `login()`, when this page was its callback (else undefined). */
+  returnTo?: string | undefined;
+  /** The `appState` given to `login()`, when this page was its callback (else undefined). */
+  appState?: unknown;
 }
 
 /** Validated ID token claims. */
@@ -161,7 +60,7 @@ export interface AuthSnapshot {
 export interface AuthEvents {
   /** A session started in this tab (callback, tab handoff, silent authorization). */
   authenticated: { user: User };
-  /** New tokens, from a refresh here or in another tab. */
+  /** New tokens, from a refresh here or in another tab; `expiresAt` as `auth.expiresAt`. */
   tokenRefreshed: { expiresAt: number };
   /** The session cannot be renewed and tokens were dropped. */
   sessionExpired: { error: AuthError };
@@ -220,6 +119,35 @@ export interface AuthClient {
    * ```
    */
   login(options?: LoginOptions): Promise<void>;
+  /**
+   * The same login in a popup window; resolves once the session is installed in this tab (and
+   * shared with the others), leaving the page where it is. Call it from a click handler: the
+   * window opens before the first `await`. The transaction stays in this tab's memory. A step-up
+   * (`acrValues`, `maxAge`) keeps the current session until the new one is validated and
+   * installed; a popup that comes back with another user starts a new session
+   * (`authenticated`). Needs the `popup` option (`spa-auth/popup`) here and on the page at
+   * `redirectUri`. Rejects `popup_blocked` (no window could be opened), `popup_closed` (the
+   * user closed it, or `logout()` cancelled it), `timeout` (`popupTimeout`), or what a callback
+   * rejects with.
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2
+   * @example
+   * ```ts
+   * loginButton.onclick = () => auth.loginWithPopup().catch((e) => e.code === 'popup_blocked' && auth.login());
+   * ```
+   */
+  loginWithPopup(options?: PopupLoginOptions): Promise<void>;
+  /**
+   * The UserInfo claims (OIDC Core §5.3) for the session's access token (Bearer or DPoP). Its
+   * `sub` must be the ID token's, else `invalid_response`. Cached until the access token
+   * changes. Rejects `login_required` without a session. Needs the `userInfo` option
+   * (`spa-auth/userinfo`).
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+   * @example
+   * ```ts
+   * const { email } = await auth.getUserInfo();
+   * ```
+   */
+  getUserInfo(): Promise<User>;
   /**
    * A valid access token, renewed first when it expires within `refreshLeeway`. Concurrent calls,
    * in this tab and in the app's other tabs, share one renewal. Rejects with `login_required`
@@ -284,6 +212,9 @@ export interface AuthClient {
   readonly isAuthenticated: boolean;
   /** The validated ID token claims of the session, or `undefined` without one. */
   readonly user: User | undefined;
-  /** Access-token expiry, epoch milliseconds. */
+  /**
+   * Access-token expiry, epoch milliseconds on this device's clock (comparable with
+   * `Date.now()`), even when that clock is off from the provider's.
+   */
   readonly expiresAt: number | undefined;
 }

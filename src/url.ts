@@ -26,7 +26,8 @@ export function parseUrl(value: unknown, base?: string): URL | undefined {
 /**
  * Checks a URL the SDK will call, navigate to, or send tokens to: absolute, no credentials,
  * `https:`; `http:` only on a loopback host, and only when `loopback` allows it. Anything
- * else (`javascript:`, `data:`, `blob:`, plain http elsewhere) is refused with `code`, naming `name`.
+ * else (`javascript:`, `data:`, `blob:`, plain http elsewhere) is refused with `code`, naming `name`
+ * and the rule (a missing value: "required"), with the origin and path of a refused URL.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.6
  * @example
@@ -36,9 +37,13 @@ export function parseUrl(value: unknown, base?: string): URL | undefined {
  */
 export function checkUrl(value: unknown, name: string, loopback: boolean, code?: AuthErrorCode): URL {
   const url = parseUrl(value);
+  const http = url?.protocol === 'http:';
+  must(value !== undefined && value !== '', `${name} is required: an absolute https: URL.`, code);
+  must(url, `${name} must be an absolute URL such as https://id.example.com; got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value}.`, code);
+  must(!url.username && !url.password, `${name} must not contain a user name or password.`, code);
   must(
-    url && (url.protocol === 'https:' || (url.protocol === 'http:' && loopback && isLoopback(url))) && !url.username && !url.password,
-    `bad URL: ${name}`,
+    url.protocol === 'https:' || (http && loopback && isLoopback(url)),
+    `${name} must use https: (${http ? url.origin + url.pathname : url.protocol} is not allowed). http: is allowed only on a loopback host (localhost, 127.0.0.1, [::1])${loopback ? '' : ' when the issuer is on one too'}, for development.`,
     code,
   );
   return url;
@@ -52,7 +57,7 @@ export function checkUrl(value: unknown, name: string, loopback: boolean, code?:
  */
 export function sameOriginPath(value: string, origin: string): string {
   const url = parseUrl(value, origin);
-  must(url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value), 'returnTo must be same-origin', 'invalid_config');
+  must(url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value), 'returnTo must be a path or URL on this page\'s origin: spa-auth never sends the user elsewhere after login.', 'invalid_config');
   return url.pathname.replace(/^\/+/, '/') + url.search + url.hash;
 }
 

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import * as jose from 'jose';
 import { createDPoPSession } from '../src/dpop.js';
 import type { DPoPSession } from '../src/dpop.js';
+import { regexCalls } from './helpers/work.js';
 
 type Call = { url: string; init: RequestInit; headers: Headers };
 
@@ -114,9 +115,10 @@ describe('DPoPSession.send', () => {
     const s = await createDPoPSession();
     const real = new Response('body', { status: 401, headers: { 'www-authenticate': `DPoP error="x", ${'a="'.repeat(100_000)}` } });
     const { fn } = fakeFetch(() => real);
-    const t = performance.now();
-    expect(await s.send('at', new URL('https://api.example.com/'), {}, fn)).toBe(real);
-    expect(performance.now() - t).toBeLessThan(500);
+    // oauth4webapi's challenge parser would make a match per parameter (100,000): it never sees this header
+    const { result, calls } = await regexCalls(() => s.send('at', new URL('https://api.example.com/'), {}, fn));
+    expect(result).toBe(real);
+    expect(calls).toBeLessThan(1000);
     expect(await real.text()).toBe('body');
   });
 

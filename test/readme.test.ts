@@ -62,7 +62,7 @@ const viteTemplate: ts.CompilerOptions = {
   noUncheckedSideEffectImports: true,
   exactOptionalPropertyTypes: true,
   noUncheckedIndexedAccess: true,
-  paths: { 'spa-auth': [dts] },
+  paths: { 'spa-auth': [dts], 'spa-auth/popup': [dts.replace(/index\.d\.ts$/, 'popup.d.ts')], 'spa-auth/userinfo': [dts.replace(/index\.d\.ts$/, 'userinfo.d.ts')] },
 };
 
 /** Type-checks one block as a module of its own; returns the diagnostics as "line: message". */

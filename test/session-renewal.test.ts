@@ -9,7 +9,7 @@ afterEach(() => vi.useRealTimers());
 
 /** Moves the wall clock only; timers and promises run for real. */
 function advanceClock(ms: number) {
-  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.useFakeTimers({ toFake: ['Date', 'performance'] });
   vi.setSystemTime(Date.now() + ms);
 }
 

@@ -45,6 +45,7 @@ function session(over: Partial<SharedSession> = {}): SharedSession {
     idToken: 'id.token.sig',
     claims: { sub: 'alice', name: 'Alice' },
     scope: 'openid profile',
+    clockOffset: -86_400_000, // a day is the most an offset may be: still carried
     ...over,
   };
 }
@@ -198,6 +199,8 @@ describe('createTabSync', () => {
         { refreshToken: 5 }, { scope: 5 }, { claims: null }, { claims: [] }, { claims: 'alice' },
         { claims: {} }, { claims: { sub: '' } }, { claims: { sub: 42 } }, { dpopKeys: {} },
         { dpopKeys: 'keys' }, { dpopKeys: { privateKey: 'k', publicKey: 'k' } },
+        // the clock offset: a number of ms, at most a day either way
+        { clockOffset: '600000' }, { clockOffset: Number.NaN }, { clockOffset: null }, { clockOffset: 86_400_001 }, { clockOffset: -86_400_001 },
       ].map((over) => msg('s', { reason: 'refreshed', s: { ...session(), ...over } })),
     ];
     for (const m of bad) raw.postMessage(m);
@@ -275,11 +278,12 @@ describe('createTabSync', () => {
     const on = makeTab(undefined, session()); // the platform channel exists
     const sync = createTabSync({ ...on.opts, BroadcastChannel: off as null });
     tabs.push(sync);
+    const witness = makeTab(undefined); // a tab on the platform channel
     vi.useRealTimers();
     await expect(sync.requestSession(200)).resolves.toBeUndefined();
     on.sync.publish(session(), 'login');
-    await new Promise((r) => setTimeout(r, 50));
-    expect(on.seen).toEqual([]);
+    await vi.waitFor(() => expect(witness.seen).toHaveLength(1)); // the broadcast is delivered
+    expect(on.seen).toEqual([]); // (sync shares on's callbacks: it heard nothing)
   });
 
   it('works over the platform BroadcastChannel by default', async () => {

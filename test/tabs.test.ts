@@ -17,6 +17,22 @@ const refreshes = () => flow.server.tokenRequests().filter((r) => r.form.get('gr
 const tabKey = (extra: Partial<AuthClientOptions> = {}) =>
   resolveConfig({ issuer: flow.server.issuer, clientId: flow.server.clientId, redirectUri: `${APP}/callback`, scope: 'openid profile offline_access', ...extra }, APP).tabKey;
 const channel = (extra?: Partial<AuthClientOptions>) => new BroadcastChannel(`spa-auth:${tabKey(extra)}`);
+/**
+ * Asks the signed-in tabs for the session over `ch` and resolves once `answers` of them replied:
+ * they have then handled every message `ch` posted before. The positive signal to wait for
+ * before asserting that a message changed nothing (a fixed sleep proves nothing when messages are slow).
+ */
+async function handled(ch: BroadcastChannel, answers: number): Promise<void> {
+  const id = `probe-${Math.random()}`;
+  let heard = 0;
+  let listener!: (e: MessageEvent<{ to?: string }>) => void;
+  await new Promise<void>((resolve) => {
+    listener = (e) => e.data?.to === id && ++heard >= answers && resolve();
+    ch.addEventListener('message', listener);
+    ch.postMessage({ type: 'spa-auth', v: 1, k: 'q', id });
+  });
+  ch.removeEventListener('message', listener);
+}
 
 beforeEach(() => {
   Object.defineProperty(window.navigator, 'locks', { value: fakeLocks(), configurable: true });
@@ -63,7 +79,7 @@ describe('tabs of one origin', () => {
     await flow.client(shared).login();
     landOn(flow.server.authorize(nav.last()!));
     const stateLocks = async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith('spa-auth:state:')).length;
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
       await expect(flow.client(shared).init()).resolves.toMatchObject({ authenticated: true });
       expect(await stateLocks()).toBe(1);
@@ -89,6 +105,31 @@ describe('tabs of one origin', () => {
     await expect(tab.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[0]);
   });
 
+  it('a new tab takes the clock offset with the session, as the signed-in tab knows it now', async () => {
+    flow.server.clockOffset = 600_000; // the device is 10 minutes behind the provider
+    const before = Date.now();
+    const first = await flow.signedIn(shared);
+    const after = Date.now();
+    // and its clock then steps back 10 more minutes (performance.now() held still: only the wall
+    // clock moves); the signed-in tab notices at its next reading
+    const [wall, mono] = [Date.now(), performance.now()];
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    try {
+      vi.advanceTimersByTime(mono - performance.now()); // the fake performance.now() starts where the real one was
+      vi.setSystemTime(wall - 600_000);
+      await first.getAccessToken();
+      const tab = flow.client(shared);
+      await expect(tab.init()).resolves.toEqual({ authenticated: true });
+      // expiresAt is on this device's clock, as it reads now: both tabs see the same moment
+      expect(tab.expiresAt).toBe(first.expiresAt);
+      // (within a second: the monotonic clock's fractions, and the step measured against it)
+      expect(first.expiresAt).toBeGreaterThanOrEqual(before + 300_000 - 600_000 - 1000);
+      expect(first.expiresAt).toBeLessThanOrEqual(after + 300_000 - 600_000 + 1000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('concurrent forced renewals in three tabs cost one refresh, and every tab ends with its result', async () => {
     const all = await tabs(2);
     const tokens = await Promise.all(all.map((t) => t.getAccessToken({ forceRefresh: true })));
@@ -110,7 +151,7 @@ describe('tabs of one origin', () => {
     await vi.waitFor(() => expect(recorded).toHaveLength(2));
     await vi.waitFor(async () => expect(await b?.getAccessToken()).toBe(flow.server.issued.accessTokens[2]));
     spy.postMessage(recorded.find((m) => m.s?.rotation === 1)); // replayed out of order
-    await new Promise((r) => setTimeout(r, 20));
+    await handled(spy, 2); // both tabs have seen the replay
     expect(await b?.getAccessToken()).toBe(flow.server.issued.accessTokens[2]);
     spy.close();
   });
@@ -187,7 +228,7 @@ describe('tabs of one origin', () => {
     a.destroy();
     held.release();
     await renewing;
-    await new Promise((r) => setTimeout(r, 20)); // any broadcast is delivered
+    await handled(channel(), 1); // b has handled every broadcast a sent
     expect(expired).not.toHaveBeenCalled();
     expect(b.isAuthenticated).toBe(true);
     await expect(b.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[0]);
@@ -207,8 +248,8 @@ describe('tabs of one origin', () => {
     // a tab that still held an older session (restored from the back/forward cache, say) logs it out
     const stale = channel();
     stale.postMessage({ type: 'spa-auth', v: 1, k: 'e', sid: 'an-older-session-id' });
+    await handled(stale, 1); // a has handled it
     stale.close();
-    await new Promise((r) => setTimeout(r, 20)); // delivered
     held.release();
     await expect(renewing).resolves.toBe(flow.server.issued.accessTokens[1]);
     expect(a.isAuthenticated).toBe(true);
@@ -241,14 +282,16 @@ describe('tabs of one origin', () => {
   });
 
   it('a destroyed client tells nothing, even to a listener added after destroy(), while it hands a renewal over', async () => {
-    const { a, refreshA, release } = await slowTabAndPeer();
+    const { a, b, refreshA, release } = await slowTabAndPeer();
+    const peerHeard = vi.fn();
+    b.on('tokenRefreshed', peerHeard);
     const { done } = await refreshA();
     a.destroy();
     const heard = vi.fn();
     a.on('tokenRefreshed', heard); // e.g. an effect re-run on the same instance
     release();
     await done;
-    await new Promise((r) => setTimeout(r, 20)); // the hand-over's broadcast is out
+    await vi.waitFor(() => expect(peerHeard).toHaveBeenCalledTimes(1)); // the hand-over's broadcast is out
     expect(heard).not.toHaveBeenCalled();
   });
 
@@ -260,8 +303,10 @@ describe('tabs of one origin', () => {
       const [a, b] = await tabs(1);
       if (hook) flow.server.tokenHook = (body, grant) => (grant === 'refresh_token' ? hook(body) : body);
       else flow.server.idTokenHook = (c) => ({ ...c, constructor: 'x' });
+      const heard = vi.fn();
+      b?.on('tokenRefreshed', heard);
       await a?.getAccessToken({ forceRefresh: true });
-      await new Promise((r) => setTimeout(r, 20)); // the broadcast is delivered
+      await vi.waitFor(() => expect(heard).toHaveBeenCalledTimes(1)); // the broadcast is delivered
       await b?.getAccessToken({ forceRefresh: true });
       const sent = refreshes().map((r) => r.form.get('refresh_token'));
       expect(sent).toEqual(flow.server.issued.refreshTokens.slice(0, 2));

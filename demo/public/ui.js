@@ -140,6 +140,7 @@
     try {
       config = await loadConfig(page);
       auth = createAuthClient(config.client);
+      window.SpaAuthDemo.auth = auth; // for the browser console (and the e2e tests)
     } catch (err) {
       $('status').textContent = `cannot start: ${describe(err)}`;
       $('status').dataset.state = document.body.dataset.state = 'error';
@@ -158,7 +159,8 @@
       $('lifetime').textContent = left === undefined ? '—' : `${left} s`;
       expiresAt().textContent = left === undefined ? '' : ` (at ${clock(auth.expiresAt)})`;
       $('login').disabled = auth.isAuthenticated;
-      for (const id of ['logout', 'refresh', 'call-api', 'call-redirect']) $(id).disabled = !auth.isAuthenticated;
+      $('login-popup').disabled = false; // also a step-up or a switch of user while signed in
+      for (const id of ['logout', 'refresh', 'call-api', 'call-redirect', 'userinfo']) $(id).disabled = !auth.isAuthenticated;
       $('call-foreign').disabled = false;
     };
 
@@ -172,7 +174,35 @@
 
     $('dpop').checked = Boolean(config.client.dpop);
     $('dpop').onchange = () => location.assign(`${location.pathname}?dpop=${$('dpop').checked ? 1 : 0}`);
-    $('login').onclick = () => auth.login().catch(fail);
+    /** The app state typed in, for login(); a text that is not JSON is passed as a string. */
+    const appState = () => {
+      const text = $('app-state').value.trim();
+      if (!text) return undefined;
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    };
+    $('login').onclick = () => auth.login({ appState: appState() }).catch(fail);
+    // No await before loginWithPopup(): the click is what lets the popup open.
+    $('login-popup').onclick = () =>
+      auth.loginWithPopup().then(
+        () => (log('popup', 'login finished'), render()),
+        fail,
+      );
+    $('userinfo').onclick = async () => {
+      const el = $('userinfo-result');
+      el.dataset.state = 'pending';
+      try {
+        el.textContent = JSON.stringify(await auth.getUserInfo(), null, 2);
+        el.dataset.status = 'ok';
+      } catch (err) {
+        el.textContent = `failed: ${describe(err)}`;
+        el.dataset.status = err && err.code ? err.code : 'error';
+      }
+      el.dataset.state = 'done';
+    };
     $('logout').onclick = () => auth.logout().catch(fail);
     $('refresh').onclick = () => auth.getAccessToken({ forceRefresh: true }).then(render, fail);
     $('call-api').onclick = () => show('api-result', auth.fetch(`${config.apiUrl}/me`));
@@ -180,8 +210,9 @@
     $('call-redirect').onclick = () => show('api-result', auth.fetch(`${config.apiUrl}/redirect-to-foreign`));
 
     try {
-      const { authenticated } = await auth.init();
+      const { authenticated, appState: handedBack } = await auth.init();
       log('init', authenticated ? 'authenticated' : 'not authenticated');
+      if (handedBack !== undefined) $('app-state-result').textContent = JSON.stringify(handedBack);
     } catch (err) {
       fail(err);
     }

@@ -57,6 +57,8 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
     sendIss: true,
     /** Issue a new refresh token on each refresh (else the old one stays, and none is sent). */
     rotate: true,
+    /** The server's clock minus the device's (ms): positive when the device is behind. */
+    clockOffset: 0,
     /** Change the token JSON before it is sent. */
     tokenHook: undefined as undefined | ((body: Json, grant: string) => Json | Response),
     /** Change ID token claims / header before signing. */
@@ -112,7 +114,8 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
         case '/token': {
           const grant = form.get('grant_type') ?? '';
           let kept: string | undefined; // a refresh token that does not rotate
-          const claims: Json = { iss: issuer, aud: clientId, sub: server.sub, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 };
+          const now = Math.floor((Date.now() + server.clockOffset) / 1000);
+          const claims: Json = { iss: issuer, aud: clientId, sub: server.sub, iat: now, exp: now + 600 };
           if (grant === 'authorization_code') {
             const entry = codes.get(form.get('code') ?? '');
             codes.delete(form.get('code') ?? '');
