@@ -89,7 +89,14 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
     } catch {
       // storage blocked: nothing to spend
     }
-    win!.location.replace(live?.returnTo === undefined ? redirectUri : new URL(live.returnTo, win!.location.origin).href);
+    let to = redirectUri;
+    try {
+      // Read back from storage, which any script of this origin can write: same-origin, as login() required.
+      if (live?.returnTo !== undefined) to = new URL(sameOriginPath(live.returnTo, win!.location.origin), win!.location.origin).href;
+    } catch {
+      // not on this origin (javascript:, another host): redirectUri instead
+    }
+    win!.location.replace(to);
     return 'leaving';
   };
 
