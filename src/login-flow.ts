@@ -75,6 +75,18 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
   };
 
   /**
+   * A transaction's `returnTo`, read back from storage (which any script of this origin can
+   * write): kept only when it is on this origin, as login() required; undefined otherwise.
+   */
+  const backTo = (tx: Transaction | undefined) => {
+    try {
+      return tx?.returnTo === undefined ? undefined : sameOriginPath(tx.returnTo, win!.location.origin);
+    } catch {
+      return undefined; // javascript:, another host
+    }
+  };
+
+  /**
    * A response on the silent page at top level (a provider answered a later login with the
    * response to an earlier silent request): exchange nothing, and send the user on to the
    * `returnTo` of this tab's live login, else to `redirectUri`, where `init()` reports it
@@ -89,14 +101,8 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
     } catch {
       // storage blocked: nothing to spend
     }
-    let to = redirectUri;
-    try {
-      // Read back from storage, which any script of this origin can write: same-origin, as login() required.
-      if (live?.returnTo !== undefined) to = new URL(sameOriginPath(live.returnTo, win!.location.origin), win!.location.origin).href;
-    } catch {
-      // not on this origin (javascript:, another host): redirectUri instead
-    }
-    win!.location.replace(to);
+    const back = backTo(live);
+    win!.location.replace(back === undefined ? redirectUri : new URL(back, win!.location.origin).href);
     return 'leaving';
   };
 
@@ -127,7 +133,8 @@ export function createLoginFlow({ config, protocol, win, storage, complete, note
       if (!isNoSession(e)) report(e);
       authenticated = false;
     }
-    return tx.returnTo === undefined ? { authenticated } : { authenticated, returnTo: tx.returnTo };
+    const returnTo = backTo(tx);
+    return returnTo === undefined ? { authenticated } : { authenticated, returnTo };
   };
 
   return {
