@@ -80,6 +80,18 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
   };
 
   /**
+   * A transaction's `returnTo`, read back from storage (which any script of this origin can
+   * write): kept only when it is on this origin, as login() required; undefined otherwise.
+   */
+  const backTo = (tx: Transaction | undefined) => {
+    try {
+      return tx?.returnTo === undefined ? undefined : sameOriginPath(tx.returnTo, win!.location.origin);
+    } catch {
+      return undefined; // javascript:, another host
+    }
+  };
+
+  /**
    * A response on the silent page at top level (a provider answered a later login with the
    * response to an earlier silent request): exchange nothing, and send the user on to the
    * `returnTo` of this tab's live login, else to `redirectUri`, where `init()` reports it
@@ -94,7 +106,8 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
     } catch {
       // storage blocked: nothing to spend
     }
-    win!.location.replace(live?.returnTo === undefined ? redirectUri : new URL(live.returnTo, win!.location.origin).href);
+    const back = backTo(live);
+    win!.location.replace(back === undefined ? redirectUri : new URL(back, win!.location.origin).href);
     return 'leaving';
   };
 
@@ -125,7 +138,7 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
       if (!isNoSession(e)) report(e);
       authenticated = false;
     }
-    return { authenticated, returnTo: tx.returnTo, appState: tx.appState };
+    return { authenticated, returnTo: backTo(tx), appState: tx.appState };
   };
 
   return {

@@ -114,9 +114,12 @@ export function createScheduler({ now, dueAt, onDue }: SchedulerOptions): Schedu
     },
     reschedule: arm,
     retryAfter(ms) {
+      const due = dueAt();
+      // Never sooner than the server asks, nor than the backoff of the failures before (a
+      // `Retry-After: 0` on every answer must not turn it into a retry every 2 s).
+      backoff = Math.max(MIN_INTERVAL, ms, due === firedFor ? backoff : 0);
       lastFire = now();
-      firedFor = dueAt();
-      backoff = Math.max(MIN_INTERVAL, ms);
+      firedFor = due;
       arm();
     },
   };

@@ -153,6 +153,17 @@ describe('login and callback', () => {
     }
   });
 
+  it('hands back no returnTo that leaves the origin, even one another script of the origin wrote into the stored login', async () => {
+    for (const hostile of ['javascript:alert(document.domain)', '//evil.example/x', 'https://evil.example/x']) {
+      const nav = captureNavigation();
+      await client().login({ returnTo: '/orders' });
+      const [key] = transactionKeys();
+      sessionStorage.setItem(key!, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key!)!), returnTo: hostile }));
+      landOn(server.authorize(nav.last() ?? ''));
+      await expect(client().init()).resolves.toEqual({ authenticated: true });
+    }
+  });
+
   it('removes token parameters a misbehaving server put in the callback URL, never using them', async () => {
     // P-05: implicit/hybrid parameters are ignored (access_token, refresh_token) or rejected
     // (id_token, token: an implicit or hybrid response); either way they leave the address bar.

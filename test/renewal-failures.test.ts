@@ -156,10 +156,26 @@ describe('transient answers are retried, and the token stays in use while valid'
     await expectCode(auth.getAccessToken(), 'invalid_response').then((e) => expect(e.message).toContain('503'));
     expect({ expired: seen.expired.length, authenticated: auth.isAuthenticated }).toEqual({ expired: 0, authenticated: true });
     restore();
-    // The next retry is due within a minute of the last failure, which may still be in flight
-    // (real WebCrypto work): move the fake clock on in small steps until the renewal lands.
-    await until(() => seen.refreshed > 0, 200);
+    // Up to the next request only: a fake minute at once could pass the request's own 15 s
+    // timeout while its answer (WebCrypto, real time) is still being checked.
+    const asked = flow.server.tokenRequests().length;
+    for (let s = 0; s < 60 && flow.server.tokenRequests().length === asked; s++) await vi.advanceTimersByTimeAsync(1000);
+    await until(() => seen.refreshed > 0);
     await expect(auth.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[1]);
+  });
+
+  it('a Retry-After of 0 on every answer does not undo the exponential backoff', async () => {
+    const { seen } = await signedIn();
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.99); // the backoff's jitter, at its top
+    const { at } = answer(503, { 'retry-after': '0' });
+    await vi.advanceTimersByTimeAsync(240_000);
+    await until(() => seen.errors.length > 0);
+    for (let minute = 0; minute < 4; minute++) await vi.advanceTimersByTimeAsync(60_000);
+    random.mockRestore();
+    // 2 s, 2 s, 4 s, 8 s, 16 s, 32 s, 59 s: not a request every 2 s
+    expect(at.length).toBeLessThan(12);
+    expect(Math.max(...gaps(at))).toBeGreaterThan(30_000);
+    for (const gap of gaps(at)) expect(gap >= 2000 && gap <= 60_000, `gap ${gap}`).toBe(true);
   });
 
   it('408 and a network failure are transient too', async () => {
