@@ -33,11 +33,11 @@ import { describe, expect, it } from 'vitest';
  * with a hint, the unreachable URL, the issuer pair, causes in words, the near-miss option
  * names); then the restructure into modules that each own one thing (the session
  * controller, discovery, ID token, sign-out and presence modules, one module of names, config
- * built field by field, the byte tricks undone) about 910: 25,307 with all of them, rounded up; it goes up
+ * built field by field, the byte tricks undone) about 910, and the review's returnTo re-check and Retry-After floor 35: 25,342 with all of them, rounded up; it goes up
  * only for a feature that needs it, with the reason in the commit. See docs/benchmarks.md for
  * the figures beside the peers.
  */
-const IIFE_BUDGET = 25_310;
+const IIFE_BUDGET = 25_350;
 
 const iifePath = new URL('../dist/spa-auth.iife.min.js', import.meta.url);
 const esmPath = new URL('../dist/index.js', import.meta.url);
