@@ -31,12 +31,7 @@ export default [
   {
     input: 'src/iife.ts',
     output: { file: 'dist/spa-auth.iife.min.js', format: 'iife', name: 'SpaAuth', exports: 'named', banner },
-    plugins: [
-      nodeResolve({ browser: true }),
-      stripMessages(),
-      esbuild({ target: 'es2022' }),
-      terser(terserOptions),
-    ],
+    plugins: [nodeResolve({ browser: true }), stripMessages(), esbuild({ target: 'es2022' }), terser(terserOptions)],
   },
   {
     input: { index: 'src/index.ts', popup: 'src/popup.ts', userinfo: 'src/userinfo.ts' },

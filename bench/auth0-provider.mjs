@@ -50,7 +50,15 @@ export async function startAuth0Provider({ appOrigins }) {
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: () => true,
     ttl: Object.fromEntries(
-      Object.entries({ AccessToken: 600, AuthorizationCode: 60, IdToken: 3600, Interaction: 3600, Grant: 86400, RefreshToken: 86400, Session: 86400 }).map(([k, v]) => [k, () => v]),
+      Object.entries({
+        AccessToken: 600,
+        AuthorizationCode: 60,
+        IdToken: 3600,
+        Interaction: 3600,
+        Grant: 86400,
+        RefreshToken: 86400,
+        Session: 86400,
+      }).map(([k, v]) => [k, () => v]),
     ),
     features: {
       devInteractions: { enabled: true },
@@ -58,7 +66,13 @@ export async function startAuth0Provider({ appOrigins }) {
         enabled: true,
         defaultResource: () => DEFAULT_API_AUDIENCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'api', audience: DEFAULT_API_AUDIENCE, accessTokenFormat: 'jwt', accessTokenTTL: 600, jwt: { sign: { alg: 'ES256' } } }),
+        getResourceServerInfo: () => ({
+          scope: 'api',
+          audience: DEFAULT_API_AUDIENCE,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: 600,
+          jwt: { sign: { alg: 'ES256' } },
+        }),
       },
     },
   });

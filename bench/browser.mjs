@@ -9,13 +9,20 @@ import { CLIENT_ID, startProvider } from '../demo/provider.mjs';
 import { startBenchServer } from './server.mjs';
 
 /** Every host name resolves to nothing and every other address goes to a dead proxy: only 127.0.0.1 is reachable. */
-const ISOLATION = ['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1', '--proxy-server=http://127.0.0.1:9', '--proxy-bypass-list=127.0.0.1'];
+const ISOLATION = [
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=127.0.0.1',
+];
 
 export const SCOPE = 'openid profile offline_access api';
 
 /** Launches Chromium; when none is found, e2e/ensure-browser.mjs installs one first. */
 export async function launch() {
-  if (!findBrowser()) execFileSync(process.execPath, [fileURLToPath(new URL('../e2e/ensure-browser.mjs', import.meta.url))], { stdio: 'inherit' });
+  if (!findBrowser())
+    execFileSync(process.execPath, [fileURLToPath(new URL('../e2e/ensure-browser.mjs', import.meta.url))], {
+      stdio: 'inherit',
+    });
   const found = findBrowser();
   if (!found) throw new Error('No Chromium found: run `node e2e/ensure-browser.mjs` or set CHROMIUM_PATH');
   return chromium.launch({ executablePath: found.path, headless: true, args: [...LAUNCH_ARGS, ...ISOLATION] });
@@ -50,7 +57,8 @@ export async function startBench(bundles, providers, libs) {
       }
       const provider = await startProvider({ appOrigins: Object.values(servers).map((s) => s.url), ...options });
       stops.push(provider.stop);
-      for (const s of Object.values(servers)) s.configure({ issuer: provider.issuer, clientId: CLIENT_ID, scope: SCOPE, ...page });
+      for (const s of Object.values(servers))
+        s.configure({ issuer: provider.issuer, clientId: CLIENT_ID, scope: SCOPE, ...page });
       out[key] = { provider, servers };
     }
     return { ...out, stop: () => Promise.all(stops.map((s) => s())) };
@@ -96,7 +104,10 @@ export async function callbackUrl(page, origin, issuer) {
   let timer;
   try {
     await page.evaluate(() => void window.bench.login());
-    const timeout = new Promise((_, reject) => void (timer = setTimeout(() => reject(new Error(`no callback; the page is at ${page.url()}`)), 20_000)));
+    const timeout = new Promise(
+      (_, reject) =>
+        void (timer = setTimeout(() => reject(new Error(`no callback; the page is at ${page.url()}`)), 20_000)),
+    );
     return await Promise.race([url, timeout]);
   } finally {
     clearTimeout(timer);

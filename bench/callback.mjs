@@ -8,7 +8,14 @@
 import { benchResult, callbackUrl, signIn } from './browser.mjs';
 import { describeLevels, levels, mode, summary } from './stats.mjs';
 
-const LABELS = { '/.well-known/openid-configuration': 'discovery', '/jwks': 'jwks', '/token': 'token', '/oauth/token': 'token', '/auth': 'authorize', '/me': 'userinfo' };
+const LABELS = {
+  '/.well-known/openid-configuration': 'discovery',
+  '/jwks': 'jwks',
+  '/token': 'token',
+  '/oauth/token': 'token',
+  '/auth': 'authorize',
+  '/me': 'userinfo',
+};
 const WARMUP = 2;
 
 /** One measured callback. */
@@ -19,16 +26,24 @@ async function once(page, origin, provider) {
   const r = await benchResult(page);
   if (!r.authenticated) throw new Error(`callback failed: ${r.error}`);
   const seen = provider.requests.slice(mark).map((q) => LABELS[q.path] ?? q.path);
-  const entries = await page.evaluate((issuer) =>
-    performance
-      .getEntriesByType('resource')
-      .filter((e) => e.name.startsWith(issuer))
-      .map((e) => ({ path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd })),
-  provider.issuer);
+  const entries = await page.evaluate(
+    (issuer) =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => e.name.startsWith(issuer))
+        .map((e) => ({ path: new URL(e.name).pathname, start: e.startTime, end: e.responseEnd })),
+    provider.issuer,
+  );
   const lv = levels(entries.map((e) => ({ label: LABELS[e.path] ?? e.path, start: e.start, end: e.end })));
   // Requests made from a Web Worker (auth0-spa-js with refresh tokens) are not in the page's
   // resource timing: take the provider's order and count them as sequential.
-  if (lv.length === 0 && seen.length) return { ms: r.t, providerRequests: seen.length, path: `${seen.join(' → ')} (from a worker)`, sequential: seen.length };
+  if (lv.length === 0 && seen.length)
+    return {
+      ms: r.t,
+      providerRequests: seen.length,
+      path: `${seen.join(' → ')} (from a worker)`,
+      sequential: seen.length,
+    };
   return { ms: r.t, providerRequests: seen.length, path: describeLevels(lv), sequential: lv.length };
 }
 
@@ -101,7 +116,10 @@ export async function benchFetch(page, { batches = 24, rounds = 40 } = {}) {
       try {
         for (let i = 0; i < 200; i++) await window.bench.fetch('/ping');
         for (let b = 0; b < batches; b++) {
-          for (const [k, call] of [['stub', () => stub()], ['auth', () => window.bench.fetch('/ping')]]) {
+          for (const [k, call] of [
+            ['stub', () => stub()],
+            ['auth', () => window.bench.fetch('/ping')],
+          ]) {
             const t0 = performance.now();
             for (let i = 0; i < 1000; i++) await call();
             js[k].push(performance.now() - t0); // ms per 1,000 calls = µs per call

@@ -40,8 +40,17 @@ const burst = (page, at, n, force) =>
       const results = await Promise.allSettled(Array.from({ length: n }, () => window.bench.token(force)));
       const t1 = now();
       const ok = results.filter((r) => r.status === 'fulfilled');
-      const errors = results.filter((r) => r.status === 'rejected').map((r) => String(r.reason?.code ?? r.reason?.error ?? r.reason?.message ?? r.reason));
-      return { t0, t1, ok: ok.length, tokens: [...new Set(ok.map((r) => r.value))], errors: [...new Set(errors)], before };
+      const errors = results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => String(r.reason?.code ?? r.reason?.error ?? r.reason?.message ?? r.reason));
+      return {
+        t0,
+        t1,
+        ok: ok.length,
+        tokens: [...new Set(ok.map((r) => r.value))],
+        errors: [...new Set(errors)],
+        before,
+      };
     },
     { at, n, force },
   );
@@ -104,7 +113,8 @@ export async function benchRefreshSpa({ runs, context, origin, provider }) {
     const pages = [first, ...(await moreTabs(context, origin, true))];
     const infos = await Promise.all(pages.map((p) => p.evaluate(() => window.bench.info())));
     const expiresAt = Math.max(...infos.map((x) => x.expiresAt));
-    if (infos.some((x) => !x.authenticated || x.expiresAt !== expiresAt)) throw new Error('the tabs do not share one session');
+    if (infos.some((x) => !x.authenticated || x.expiresAt !== expiresAt))
+      throw new Error('the tabs do not share one session');
     const old = await first.evaluate(() => window.bench.token()); // not due yet: served from memory
     // Every tab's renewal is due by expiresAt − min(leeway, lifetime/2) (the jitter only makes it
     // earlier); move the wall clock just past that, so the calls (300 ms later) find it due.
@@ -122,7 +132,10 @@ export async function benchRefreshSpa({ runs, context, origin, provider }) {
       await window.bench.token(true);
       return performance.now() - t0;
     });
-    single.push({ ms, refreshRequests: provider.requests.slice(mark).filter((q) => q.grantType === 'refresh_token').length });
+    single.push({
+      ms,
+      refreshRequests: provider.requests.slice(mark).filter((q) => q.grantType === 'refresh_token').length,
+    });
     await Promise.all(pages.map((p) => p.close()));
   }
   return {

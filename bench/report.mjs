@@ -4,7 +4,10 @@ import { bytes, ratio, spread } from './stats.mjs';
 
 const us2 = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} µs` : 'n/a');
 const us = (x) => (Number.isFinite(x) ? `${Math.round(x)} µs` : 'n/a');
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (head, rows) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 const list = (xs) => (xs.every((x) => x === xs[0]) ? String(xs[0]) : xs.join(', '));
 
 function sizeTable(sizes) {
@@ -13,7 +16,13 @@ function sizeTable(sizes) {
     ['library', 'minified', 'gzip -9', 'brotli', 'spa-auth ÷ library (min / gzip / brotli)'],
     LIBS.map((l) => {
       const s = sizes[l.id];
-      return [`${l.id} ${l.version}`, bytes(s.min), bytes(s.gzip), bytes(s.brotli), ['min', 'gzip', 'brotli'].map((k) => ratio(base[k], s[k])).join(' / ')];
+      return [
+        `${l.id} ${l.version}`,
+        bytes(s.min),
+        bytes(s.gzip),
+        bytes(s.brotli),
+        ['min', 'gzip', 'brotli'].map((k) => ratio(base[k], s[k])).join(' / '),
+      ];
     }),
   );
 }
@@ -47,9 +56,23 @@ export function renderTables({ size, callback, fetch, refresh, restore, signedOu
     '### 2. Callback critical path (navigation start → authenticated)',
     '',
     table(
-      ['library', `median (p25–p75), n=${cb.n}`, 'spa-auth ÷ library', 'requests to the provider', 'sequential round trips', 'requests on the path'],
       [
-        ...Object.entries(callback).map(([id, c]) => [id, spread(c), ratio(cb.median, c.median), String(c.providerRequests), String(c.sequential), c.paths.join(' / ')]),
+        'library',
+        `median (p25–p75), n=${cb.n}`,
+        'spa-auth ÷ library',
+        'requests to the provider',
+        'sequential round trips',
+        'requests on the path',
+      ],
+      [
+        ...Object.entries(callback).map(([id, c]) => [
+          id,
+          spread(c),
+          ratio(cb.median, c.median),
+          String(c.providerRequests),
+          String(c.sequential),
+          c.paths.join(' / '),
+        ]),
       ],
     ),
     '',
@@ -61,8 +84,18 @@ export function renderTables({ size, callback, fetch, refresh, restore, signedOu
       ['call', 'per call, median of batch means (p25–p75)', 'ratio vs plain fetch', 'extra per call'],
       [
         ['fetch(url)', spread(fetch.plain, us), '1.00×', '—'],
-        ['fetch(url, { headers: { Authorization } })', spread(fetch.header, us), ratio(fetch.header.median, fetch.plain.median), us(fetch.header.median - fetch.plain.median)],
-        ['auth.fetch(url)', spread(fetch.auth, us), ratio(fetch.auth.median, fetch.plain.median), us(fetch.auth.median - fetch.plain.median)],
+        [
+          'fetch(url, { headers: { Authorization } })',
+          spread(fetch.header, us),
+          ratio(fetch.header.median, fetch.plain.median),
+          us(fetch.header.median - fetch.plain.median),
+        ],
+        [
+          'auth.fetch(url)',
+          spread(fetch.auth, us),
+          ratio(fetch.auth.median, fetch.plain.median),
+          us(fetch.auth.median - fetch.plain.median),
+        ],
       ],
     ),
     '',
@@ -72,21 +105,53 @@ export function renderTables({ size, callback, fetch, refresh, restore, signedOu
       ['call', 'per call, median of batch means (p25–p75)', 'ratio vs the stub', 'extra per call'],
       [
         ['stub fetch', spread(fetch.stub, us2), '1.00×', '—'],
-        ['auth.fetch(url) over the stub', spread(fetch.authStub, us2), ratio(fetch.authStub.median, fetch.stub.median), us2(fetch.authStub.median - fetch.stub.median)],
+        [
+          'auth.fetch(url) over the stub',
+          spread(fetch.authStub, us2),
+          ratio(fetch.authStub.median, fetch.stub.median),
+          us2(fetch.authStub.median - fetch.stub.median),
+        ],
       ],
     ),
     '',
   );
   const base = refresh.spa.single;
-  const row = (name, r) => [name, list(r.refreshRequests), list(r.refreshOk), list(r.gotToken), spread(r), ratio(r.median, base.median), r.errors.join(', ') || 'none'];
+  const row = (name, r) => [
+    name,
+    list(r.refreshRequests),
+    list(r.refreshOk),
+    list(r.gotToken),
+    spread(r),
+    ratio(r.median, base.median),
+    r.errors.join(', ') || 'none',
+  ];
   out.push(
     '### 4. Refresh coalescing (4 tabs, calls started together)',
     '',
     table(
-      ['scenario', 'refresh requests at the provider', 'of which succeeded', 'calls that got a token', 'time until all calls settled, median (p25–p75)', 'ratio vs one refresh', 'errors'],
       [
-        ['spa-auth: one getAccessToken({ forceRefresh }) in one tab (baseline)', list(base.refreshRequests), list(base.refreshRequests), '1', spread(base), '1.00×', 'none'],
-        row('spa-auth: 1,000 × getAccessToken(), token due in every tab (wall clock advanced past the due time, timers not fired)', refresh.spa.expiring),
+        'scenario',
+        'refresh requests at the provider',
+        'of which succeeded',
+        'calls that got a token',
+        'time until all calls settled, median (p25–p75)',
+        'ratio vs one refresh',
+        'errors',
+      ],
+      [
+        [
+          'spa-auth: one getAccessToken({ forceRefresh }) in one tab (baseline)',
+          list(base.refreshRequests),
+          list(base.refreshRequests),
+          '1',
+          spread(base),
+          '1.00×',
+          'none',
+        ],
+        row(
+          'spa-auth: 1,000 × getAccessToken(), token due in every tab (wall clock advanced past the due time, timers not fired)',
+          refresh.spa.expiring,
+        ),
         row('spa-auth: 1,000 × getAccessToken({ forceRefresh: true }), token valid', refresh.spa.forced),
         row('oidc-client-ts: 1,000 × signinSilent(), user in localStorage', refresh.oidc.all),
         row('oidc-client-ts: 4 × signinSilent() (one per tab), user in localStorage', refresh.oidc.one),
@@ -100,11 +165,19 @@ export function renderTables({ size, callback, fetch, refresh, restore, signedOu
     '### 5. Restore on reload (new tab: navigation start → authenticated)',
     '',
     table(
-      ['scenario', `median (p25–p75), n=${restore.handoff.n}`, 'ratio vs spa-auth callback', 'requests to the provider', 'requests, in order'],
+      [
+        'scenario',
+        `median (p25–p75), n=${restore.handoff.n}`,
+        'ratio vs spa-auth callback',
+        'requests to the provider',
+        'requests, in order',
+      ],
       [
         rrow('spa-auth, another tab open (tab handoff)', restore.handoff),
         rrow('spa-auth, no other tab (silent authorization)', restore.silent),
-        ...(restore.oidcSilent ? [rrow('oidc-client-ts, in-memory store: signinSilent() at load', restore.oidcSilent)] : []),
+        ...(restore.oidcSilent
+          ? [rrow('oidc-client-ts, in-memory store: signinSilent() at load', restore.oidcSilent)]
+          : []),
       ],
     ),
     '',
@@ -113,12 +186,28 @@ export function renderTables({ size, callback, fetch, refresh, restore, signedOu
     const base = signedOut['oidc-client-ts'];
     // two significant digits below 0.1×: a load that costs a few hundredths of another is not "0.00×"
     const fine = (a, b) => (a / b < 0.1 ? `${(a / b).toPrecision(2)}×` : ratio(a, b));
-    const srow = (name, s, load) => [name, load, spread(s[load]), spread(s[load].call), fine(s[load].median, base.first.median), fine(s[load].median, s.first.median), String(s[load].authorize)];
+    const srow = (name, s, load) => [
+      name,
+      load,
+      spread(s[load]),
+      spread(s[load].call),
+      fine(s[load].median, base.first.median),
+      fine(s[load].median, s.first.median),
+      String(s[load].authorize),
+    ];
     out.push(
       '### 6. Signed-out page load, provider that leaves its login page in the silent frame (navigation start → init() settled)',
       '',
       table(
-        ['library', 'load of the tab', `median (p25–p75), n=${base.first.n}`, 'the call alone', "ratio vs oidc-client-ts's first load", 'ratio vs its own first load', 'prompt=none requests'],
+        [
+          'library',
+          'load of the tab',
+          `median (p25–p75), n=${base.first.n}`,
+          'the call alone',
+          "ratio vs oidc-client-ts's first load",
+          'ratio vs its own first load',
+          'prompt=none requests',
+        ],
         [
           srow('spa-auth `init()`', signedOut['spa-auth'], 'first'),
           srow('spa-auth `init()`', signedOut['spa-auth'], 'second'),
@@ -152,7 +241,9 @@ Benchmarks, not tests: nothing here fails on speed. Timings on a shared machine 
 | OS | ${s.os} |
 | Node.js | ${s.node} |
 | Chromium | ${s.chromium} (headless) |
-${Object.entries(s.packages).map(([k, v]) => `| ${k} | ${v} |`).join('\n')}
+${Object.entries(s.packages)
+  .map(([k, v]) => `| ${k} | ${v} |`)
+  .join('\n')}
 
 ## Results
 

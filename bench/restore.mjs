@@ -6,7 +6,13 @@
 import { benchResult, signIn } from './browser.mjs';
 import { mode, summary } from './stats.mjs';
 
-const LABELS = { '/.well-known/openid-configuration': 'discovery', '/jwks': 'jwks', '/token': 'token', '/auth': 'authorize', '/request': 'par' };
+const LABELS = {
+  '/.well-known/openid-configuration': 'discovery',
+  '/jwks': 'jwks',
+  '/token': 'token',
+  '/auth': 'authorize',
+  '/request': 'par',
+};
 
 async function openRestore(context, origin, provider) {
   const mark = provider.requests.length;

@@ -44,7 +44,11 @@ let run;
 try {
   const system = systemInfo(browser);
   const { main, short } = stack;
-  const open = async (id) => ({ page: await (await ctx()).newPage(), origin: main.servers[id].url, provider: main.provider });
+  const open = async (id) => ({
+    page: await (await ctx()).newPage(),
+    origin: main.servers[id].url,
+    provider: main.provider,
+  });
 
   log(`callback: ${N.callback} runs per library`);
   const libs = {
@@ -71,11 +75,31 @@ try {
 
   log(`refresh coalescing: ${N.refresh} runs (spa-auth), ${N.refreshOidc} (oidc-client-ts, 4 × 1)`);
   const spaContext = await ctx();
-  const spa = await benchRefreshSpa({ runs: N.refresh, context: spaContext, origin: short.servers['spa-auth'].url, provider: short.provider });
+  const spa = await benchRefreshSpa({
+    runs: N.refresh,
+    context: spaContext,
+    origin: short.servers['spa-auth'].url,
+    provider: short.provider,
+  });
   await spaContext.close();
-  const oidc = await benchRefreshOidc({ runs: N.refreshOidc, newContext: ctx, origin: short.servers['oidc-client-ts'].url, provider: short.provider });
+  const oidc = await benchRefreshOidc({
+    runs: N.refreshOidc,
+    newContext: ctx,
+    origin: short.servers['oidc-client-ts'].url,
+    provider: short.provider,
+  });
 
-  run = { system, size, callback, fetch, restore, signedOut, refresh: { spa, oidc }, ttl: TTL, outside: { count: outside.length, hosts: [...new Set(outside.map((u) => new URL(u).host))] }, };
+  run = {
+    system,
+    size,
+    callback,
+    fetch,
+    restore,
+    signedOut,
+    refresh: { spa, oidc },
+    ttl: TTL,
+    outside: { count: outside.length, hosts: [...new Set(outside.map((u) => new URL(u).host))] },
+  };
 } finally {
   await browser.close();
   await Promise.all([stack.stop(), auth0Server.stop(), auth0Provider.stop()]);

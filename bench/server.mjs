@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 const PAGES = fileURLToPath(new URL('./pages/', import.meta.url));
-const HTML = '<!doctype html><meta charset="utf-8"><title>bench</title><body><script src="/config.js"></script><script src="/lib.js"></script><script src="/page.js"></script>';
+const HTML =
+  '<!doctype html><meta charset="utf-8"><title>bench</title><body><script src="/config.js"></script><script src="/lib.js"></script><script src="/page.js"></script>';
 const PAGE_PATHS = new Set(['/', '/callback', '/silent.html']);
 
 /**
@@ -19,7 +20,8 @@ export async function startBenchServer({ lib, bundle }) {
   const page = await readFile(`${PAGES}${lib}.js`, 'utf8');
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
-    const send = (type, body, status = 200) => res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    const send = (type, body, status = 200) =>
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
     if (PAGE_PATHS.has(path)) return send('text/html; charset=utf-8', HTML);
     if (path === '/config.js') return send('text/javascript', `window.BENCH=${JSON.stringify(config)};`);
     if (path === '/lib.js') return send('text/javascript', bundle);

@@ -18,13 +18,21 @@ async function twoLoads(context, origin, provider) {
     await page.goto(`${origin}/?restore&load=${i}`);
     const r = await benchResult(page, 30_000);
     if (r.authenticated) throw new Error(`signed-out load signed in at ${origin}`);
-    loads.push({ ms: r.t, call: r.call, authorize: provider.requests.slice(mark).filter((q) => q.route === 'authorize').length });
+    loads.push({
+      ms: r.t,
+      call: r.call,
+      authorize: provider.requests.slice(mark).filter((q) => q.route === 'authorize').length,
+    });
   }
   await page.close();
   return loads;
 }
 
-const collect = (loads) => ({ ...summary(loads.map((l) => l.ms)), call: summary(loads.map((l) => l.call)), authorize: Math.max(...loads.map((l) => l.authorize)) });
+const collect = (loads) => ({
+  ...summary(loads.map((l) => l.ms)),
+  call: summary(loads.map((l) => l.call)),
+  authorize: Math.max(...loads.map((l) => l.authorize)),
+});
 
 /**
  * @param {{ runs: number, bundles: Record<string, string>, newContext: () => Promise<object> }} o
@@ -49,7 +57,9 @@ export async function benchSignedOut({ runs, bundles, newContext }) {
         await context.close();
       }
     }
-    return Object.fromEntries(libs.map((l) => [l, { first: collect(seen[l].map((r) => r[0])), second: collect(seen[l].map((r) => r[1])) }]));
+    return Object.fromEntries(
+      libs.map((l) => [l, { first: collect(seen[l].map((r) => r[0])), second: collect(seen[l].map((r) => r[1])) }]),
+    );
   } finally {
     await Promise.all([provider.stop(), ...Object.values(servers).map((s) => s.stop())]);
   }

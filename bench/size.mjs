@@ -36,7 +36,12 @@ export async function bundle({ input, format, name, virtual }) {
   const build = await rollup({
     input,
     onwarn: (w, warn) => (w.code === 'CIRCULAR_DEPENDENCY' || w.code === 'THIS_IS_UNDEFINED' ? undefined : warn(w)),
-    plugins: [benchResolve(virtual), nodeResolve({ browser: true }), esbuild({ target: 'es2022' }), terser(terserOptions)],
+    plugins: [
+      benchResolve(virtual),
+      nodeResolve({ browser: true }),
+      esbuild({ target: 'es2022' }),
+      terser(terserOptions),
+    ],
   });
   const { output } = await build.generate({ format, name, exports: 'named', inlineDynamicImports: true });
   await build.close();
@@ -61,7 +66,12 @@ export async function iifeBundles() {
     out[lib.id] =
       lib.id === 'spa-auth'
         ? await readFile(join(ROOT, 'dist/spa-auth.iife.min.js'), 'utf8')
-        : await bundle({ input: VIRTUAL + lib.id, format: 'iife', name: lib.global, virtual: `export * from '${lib.pkg}';` });
+        : await bundle({
+            input: VIRTUAL + lib.id,
+            format: 'iife',
+            name: lib.global,
+            virtual: `export * from '${lib.pkg}';`,
+          });
   }
   return out;
 }

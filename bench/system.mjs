@@ -11,7 +11,9 @@ export function systemInfo(browser) {
     cores: cpu.length,
     memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
     os: `${type()} ${release()}`,
-    load: loadavg().map((l) => l.toFixed(2)).join(' '),
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     node: process.version,
     chromium: browser?.version() ?? 'n/a',
     packages: versions(),

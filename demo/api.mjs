@@ -26,7 +26,8 @@ const MAX_ECHO_BODY = 1024 * 1024;
  * @param {string} [o.foreignUrl] target of GET /redirect-to-foreign (the recorder)
  */
 export async function startApi({ port = 0, issuer, audience, allowedOrigin, foreignUrl } = {}) {
-  if (!issuer || !audience || !allowedOrigin) throw new Error('startApi: issuer, audience and allowedOrigin are required');
+  if (!issuer || !audience || !allowedOrigin)
+    throw new Error('startApi: issuer, audience and allowedOrigin are required');
   const origins = [allowedOrigin].flat();
   const requests = [];
   const seenJti = new Map(); // jti → expiry (ms)
@@ -65,7 +66,8 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
   async function authenticate(req) {
     const auth = req.headers.authorization;
     if (!auth) throw { status: 401, header: 'Bearer realm="demo-api"', error: 'missing_token' };
-    if (auth.length > MAX_AUTH_HEADER) throw { status: 400, header: challenge('Bearer', 'invalid_request'), error: 'invalid_request' };
+    if (auth.length > MAX_AUTH_HEADER)
+      throw { status: 400, header: challenge('Bearer', 'invalid_request'), error: 'invalid_request' };
     const [scheme, token, extra] = auth.split(' ');
     const dpopScheme = /^dpop$/i.test(scheme);
     if (!token || extra !== undefined || !(dpopScheme || /^bearer$/i.test(scheme))) {
@@ -87,7 +89,8 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
       }));
     } catch (err) {
       // The provider's keys could not be fetched: that is our problem, not the token's.
-      if (!err?.code?.startsWith?.('ERR_J') || err.code === 'ERR_JWKS_TIMEOUT') throw { status: 503, error: 'jwks_unavailable' };
+      if (!err?.code?.startsWith?.('ERR_J') || err.code === 'ERR_JWKS_TIMEOUT')
+        throw { status: 503, error: 'jwks_unavailable' };
       throw fail('invalid_token', 'access token rejected');
     }
     const jkt = claims.cnf?.jkt;
@@ -95,7 +98,8 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
       if (dpopScheme) throw fail('invalid_token', 'token is not DPoP-bound');
       return { claims, tokenType: 'Bearer' };
     }
-    if (!dpopScheme) throw { ...fail('invalid_token', 'DPoP-bound token sent as Bearer'), header: challenge('DPoP', 'invalid_token') };
+    if (!dpopScheme)
+      throw { ...fail('invalid_token', 'DPoP-bound token sent as Bearer'), header: challenge('DPoP', 'invalid_token') };
     await verifyProof(req, token, jkt, fail);
     return { claims, tokenType: 'DPoP' };
   }
@@ -114,16 +118,23 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
     const now = Math.floor(Date.now() / 1000);
     const htu = `http://${req.headers.host}${new URL(req.url, 'http://x').pathname}`;
     const ath = createHash('sha256').update(token).digest('base64url');
-    if ((await calculateJwkThumbprint(header.jwk)) !== jkt) throw fail('invalid_dpop_proof', 'key does not match cnf.jkt');
+    if ((await calculateJwkThumbprint(header.jwk)) !== jkt)
+      throw fail('invalid_dpop_proof', 'key does not match cnf.jkt');
     if (payload.htm !== req.method) throw fail('invalid_dpop_proof', 'htm mismatch');
     if (payload.htu !== htu) throw fail('invalid_dpop_proof', 'htu mismatch');
     if (payload.ath !== ath) throw fail('invalid_dpop_proof', 'ath mismatch');
-    if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > PROOF_MAX_AGE) throw fail('invalid_dpop_proof', 'iat out of range');
+    if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > PROOF_MAX_AGE)
+      throw fail('invalid_dpop_proof', 'iat out of range');
     if (typeof payload.jti !== 'string' || !payload.jti) throw fail('invalid_dpop_proof', 'jti missing');
     for (const [j, exp] of seenJti) if (exp < Date.now()) seenJti.delete(j);
     if (seenJti.has(payload.jti)) throw fail('invalid_dpop_proof', 'jti replayed');
     if (requireNonce && payload.nonce !== nonce) {
-      throw { status: 401, header: challenge('DPoP', 'use_dpop_nonce', 'nonce required'), error: 'use_dpop_nonce', nonce: true };
+      throw {
+        status: 401,
+        header: challenge('DPoP', 'use_dpop_nonce', 'nonce required'),
+        error: 'use_dpop_nonce',
+        nonce: true,
+      };
     }
     seenJti.set(payload.jti, Date.now() + 2 * PROOF_MAX_AGE * 1000);
   }
@@ -141,8 +152,16 @@ export async function startApi({ port = 0, issuer, audience, allowedOrigin, fore
       entry.sub = claims.sub;
       entry.tokenType = tokenType;
       const extra = requireNonce && tokenType === 'DPoP' ? { 'dpop-nonce': nonce } : {};
-      const echo = entry.bodySha256 === undefined ? {} : { bodySha256: entry.bodySha256, bodyLength: entry.bodyLength, contentType: entry.contentType };
-      return sendJson(res, 200, { sub: claims.sub, scope: claims.scope, exp: claims.exp, tokenType, ...echo }, { ...headers, ...extra });
+      const echo =
+        entry.bodySha256 === undefined
+          ? {}
+          : { bodySha256: entry.bodySha256, bodyLength: entry.bodyLength, contentType: entry.contentType };
+      return sendJson(
+        res,
+        200,
+        { sub: claims.sub, scope: claims.scope, exp: claims.exp, tokenType, ...echo },
+        { ...headers, ...extra },
+      );
     } catch (err) {
       if (!err || typeof err.status !== 'number') throw err;
       entry.status = err.status;

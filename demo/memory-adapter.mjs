@@ -21,11 +21,13 @@ export function createMemoryAdapter() {
       return live(entry) ? entry.payload : undefined;
     }
     async findByUid(uid) {
-      for (const [k, entry] of store) if (k.startsWith(`${this.model}:`) && entry.payload.uid === uid && live(entry)) return entry.payload;
+      for (const [k, entry] of store)
+        if (k.startsWith(`${this.model}:`) && entry.payload.uid === uid && live(entry)) return entry.payload;
       return undefined;
     }
     async findByUserCode(userCode) {
-      for (const [k, entry] of store) if (k.startsWith(`${this.model}:`) && entry.payload.userCode === userCode && live(entry)) return entry.payload;
+      for (const [k, entry] of store)
+        if (k.startsWith(`${this.model}:`) && entry.payload.userCode === userCode && live(entry)) return entry.payload;
       return undefined;
     }
     async consume(id) {

@@ -28,7 +28,8 @@ export function parseApps(argv, env) {
   uris.push(...list(env.DEMO_REDIRECT_URIS).map((v) => redirectUri(v, 'DEMO_REDIRECT_URIS')));
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s);
-    if (flag !== '--app' && flag !== '--redirect-uri') throw new DemoOptionError(`unknown argument ${JSON.stringify(argv[i])}; ${USAGE}`);
+    if (flag !== '--app' && flag !== '--redirect-uri')
+      throw new DemoOptionError(`unknown argument ${JSON.stringify(argv[i])}; ${USAGE}`);
     const value = inline ?? argv[++i];
     if (!value) throw new DemoOptionError(`${flag} needs a value; ${USAGE}`);
     if (flag === '--app') origins.push(origin(value, '--app'));
@@ -45,13 +46,17 @@ function parseUrl(value, name) {
   } catch {
     throw new DemoOptionError(`${name}: ${JSON.stringify(value)} is not an absolute URL (e.g. http://localhost:5173)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new DemoOptionError(`${name}: ${JSON.stringify(value)} must be http: or https:`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new DemoOptionError(`${name}: ${JSON.stringify(value)} must be http: or https:`);
   return url;
 }
 
 function origin(value, name) {
   const url = parseUrl(value, name);
-  if (url.href !== `${url.origin}/`) throw new DemoOptionError(`${name}: ${JSON.stringify(value)} is not an origin; give scheme, host and port only (e.g. http://localhost:5173), or use --redirect-uri for a full URL`);
+  if (url.href !== `${url.origin}/`)
+    throw new DemoOptionError(
+      `${name}: ${JSON.stringify(value)} is not an origin; give scheme, host and port only (e.g. http://localhost:5173), or use --redirect-uri for a full URL`,
+    );
   return url.origin;
 }
 
@@ -85,8 +90,12 @@ export async function resolvePorts(env, defaults = PORT_DEFAULTS) {
     const given = env[name];
     if (given !== undefined && given !== '') {
       const port = Number(given);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DemoOptionError(`${name}=${given} is not a port number (0 picks a free one)`);
-      if (port !== 0 && (await isTaken(port))) throw new DemoOptionError(`port ${port} (${name}) is already in use: set ${name} to a free port, or to 0 for any free port`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new DemoOptionError(`${name}=${given} is not a port number (0 picks a free one)`);
+      if (port !== 0 && (await isTaken(port)))
+        throw new DemoOptionError(
+          `port ${port} (${name}) is already in use: set ${name} to a free port, or to 0 for any free port`,
+        );
       ports[name] = port;
     } else if (await isTaken(fallback)) {
       ports[name] = 0;

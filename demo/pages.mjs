@@ -25,7 +25,17 @@ const TYPES = {
   '.svg': 'image/svg+xml',
   '.json': 'application/json',
 };
-const PUBLIC_FILES = new Set(['/index.html', '/static.html', '/silent.html', '/app.js', '/static.js', '/silent.js', '/ui.js', '/demo.css', '/favicon.svg']);
+const PUBLIC_FILES = new Set([
+  '/index.html',
+  '/static.html',
+  '/silent.html',
+  '/app.js',
+  '/static.js',
+  '/silent.js',
+  '/ui.js',
+  '/demo.css',
+  '/favicon.svg',
+]);
 /**
  * The SDK's build files by the path the pages load them from. The ESM entries import shared
  * chunks (`./shared-<hash>.js`), served from dist as they are.
@@ -115,7 +125,8 @@ export async function startPages({ port = 0, distDir = resolve(here, '..', 'dist
       } catch {
         return send(res, 404, 'text/plain', `${pathname} is missing: run npm run build`);
       }
-      if (pathname !== '/oauth4webapi.js' && !pathname.endsWith('.min.js')) code = code.replace(/(from\s*|import\s*\(?\s*)(['"])oauth4webapi\2/g, '$1$2/oauth4webapi.js$2');
+      if (pathname !== '/oauth4webapi.js' && !pathname.endsWith('.min.js'))
+        code = code.replace(/(from\s*|import\s*\(?\s*)(['"])oauth4webapi\2/g, '$1$2/oauth4webapi.js$2');
       return send(res, 200, TYPES['.js'], code);
     }
     const file = pathname === '/' || pathname === '/callback' ? '/index.html' : pathname;

@@ -28,9 +28,17 @@ export const hashSecret = (value) => createHash('sha256').update(String(value)).
 
 async function signingKeys() {
   const keys = [];
-  for (const [alg, options] of [['RS256', { modulusLength: 2048 }], ['ES256', {}]]) {
+  for (const [alg, options] of [
+    ['RS256', { modulusLength: 2048 }],
+    ['ES256', {}],
+  ]) {
     const { privateKey } = await generateKeyPair(alg, { ...options, extractable: true });
-    keys.push({ ...(await exportJWK(privateKey)), alg, use: 'sig', kid: `${alg.toLowerCase()}-${randomBytes(4).toString('hex')}` });
+    keys.push({
+      ...(await exportJWK(privateKey)),
+      alg,
+      use: 'sig',
+      kid: `${alg.toLowerCase()}-${randomBytes(4).toString('hex')}`,
+    });
   }
   return keys;
 }
@@ -93,7 +101,9 @@ export async function startProvider({
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         redirect_uris: [...new Set([...appOrigins.flatMap((o) => REDIRECT_PATHS.map((p) => o + p)), ...redirectUris])],
-        post_logout_redirect_uris: [...new Set([...appOrigins.flatMap((o) => POST_LOGOUT_PATHS.map((p) => o + p)), ...redirectUris])],
+        post_logout_redirect_uris: [
+          ...new Set([...appOrigins.flatMap((o) => POST_LOGOUT_PATHS.map((p) => o + p)), ...redirectUris]),
+        ],
         dpop_bound_access_tokens: dpop,
         require_pushed_authorization_requests: requirePar,
       },
@@ -178,7 +188,12 @@ export async function startProvider({
     if (ctx.get('dpop')) entry.dpop = true;
     const body = ctx.body;
     if (entry.route === 'token' && body && typeof body === 'object' && body.access_token) {
-      issued.push({ accessToken: body.access_token, refreshToken: body.refresh_token, idToken: body.id_token, time: entry.time });
+      issued.push({
+        accessToken: body.access_token,
+        refreshToken: body.refresh_token,
+        idToken: body.id_token,
+        time: entry.time,
+      });
       if (body.refresh_token) entry.issuedRefreshTokenHash = hashSecret(body.refresh_token);
       entry.tokenType = body.token_type;
     }
@@ -220,7 +235,8 @@ export async function startProvider({
 export async function offlinePages(ctx, next) {
   if (ctx.path === '/favicon.ico') return void (ctx.status = 204);
   await next();
-  if (typeof ctx.body === 'string') ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, '');
+  if (typeof ctx.body === 'string')
+    ctx.body = ctx.body.replace(/@import url\(https:\/\/fonts\.googleapis\.com[^)]*\);/g, '');
 }
 
 // The built-in logout pages import web fonts too; these plain ones keep the same form and buttons

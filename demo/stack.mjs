@@ -16,7 +16,14 @@ import { startRecorder } from './recorder.mjs';
  * @param {string[]} [o.redirectUris] more redirect URIs (also post-logout redirect URIs), registered as given
  * @param {string} [o.distDir] the SDK build to serve; default env SPA_AUTH_DIST_DIR, else <repo>/dist
  */
-export async function startStack({ ports = {}, provider: providerOptions = {}, clientOptions = {}, appOrigins = [], redirectUris = [], distDir = process.env.SPA_AUTH_DIST_DIR } = {}) {
+export async function startStack({
+  ports = {},
+  provider: providerOptions = {},
+  clientOptions = {},
+  appOrigins = [],
+  redirectUris = [],
+  distDir = process.env.SPA_AUTH_DIST_DIR,
+} = {}) {
   const started = [];
   try {
     const pages = await startPages({ port: ports.pages ?? 0, ...(distDir ? { distDir } : {}), clientOptions });
@@ -25,7 +32,13 @@ export async function startStack({ ports = {}, provider: providerOptions = {}, c
     started.push(recorder);
     const apiAudience = providerOptions.apiAudience ?? DEFAULT_API_AUDIENCE;
     const origins = [...new Set([pages.url, ...appOrigins, ...redirectUris.map((u) => new URL(u).origin)])];
-    const provider = await startProvider({ port: ports.provider ?? 0, appOrigins: origins, redirectUris, ...providerOptions, apiAudience });
+    const provider = await startProvider({
+      port: ports.provider ?? 0,
+      appOrigins: origins,
+      redirectUris,
+      ...providerOptions,
+      apiAudience,
+    });
     started.push(provider);
     const api = await startApi({
       port: ports.api ?? 0,

@@ -25,12 +25,18 @@ try {
   throw err;
 }
 const ttl = Number(process.env.ACCESS_TOKEN_TTL ?? 60);
-if (!Number.isFinite(ttl) || ttl < 1) fail(`ACCESS_TOKEN_TTL=${process.env.ACCESS_TOKEN_TTL} must be a number of seconds, at least 1`);
+if (!Number.isFinite(ttl) || ttl < 1)
+  fail(`ACCESS_TOKEN_TTL=${process.env.ACCESS_TOKEN_TTL} must be a number of seconds, at least 1`);
 
 let stack;
 try {
   stack = await startStack({
-    ports: { pages: ports.PAGES_PORT, provider: ports.PROVIDER_PORT, api: ports.API_PORT, recorder: ports.RECORDER_PORT },
+    ports: {
+      pages: ports.PAGES_PORT,
+      provider: ports.PROVIDER_PORT,
+      api: ports.API_PORT,
+      recorder: ports.RECORDER_PORT,
+    },
     provider: { accessTokenTTL: ttl },
     appOrigins: apps.appOrigins,
     redirectUris: apps.redirectUris,

@@ -12,9 +12,17 @@ export function findBrowser() {
   for (const path of SYSTEM) if (existsSync(path)) return { path, source: 'system' };
   const cache = process.env.PLAYWRIGHT_BROWSERS_PATH || join(homedir(), '.cache', 'ms-playwright');
   if (!existsSync(cache)) return undefined;
-  const dirs = readdirSync(cache).filter((d) => /^chromium(_headless_shell)?-\d+$/.test(d)).sort().reverse();
+  const dirs = readdirSync(cache)
+    .filter((d) => /^chromium(_headless_shell)?-\d+$/.test(d))
+    .sort()
+    .reverse();
   for (const dir of dirs) {
-    for (const rel of ['chrome-linux64/chrome', 'chrome-linux/chrome', 'chrome-headless-shell-linux64/chrome-headless-shell', 'chrome-linux/headless_shell']) {
+    for (const rel of [
+      'chrome-linux64/chrome',
+      'chrome-linux/chrome',
+      'chrome-headless-shell-linux64/chrome-headless-shell',
+      'chrome-linux/headless_shell',
+    ]) {
       const path = join(cache, dir, rel);
       if (existsSync(path)) return { path, source: 'playwright cache' };
     }

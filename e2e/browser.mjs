@@ -62,9 +62,12 @@ export async function openContext(browser, { appOrigin }) {
   });
   await context.addInitScript(REPORT_SCRIPT);
   const watch = (page) => {
-    page.on('pageerror', (err) => problems.pageErrors.push({ pageUrl: page.url(), message: String(err?.message ?? err), stack: err?.stack }));
+    page.on('pageerror', (err) =>
+      problems.pageErrors.push({ pageUrl: page.url(), message: String(err?.message ?? err), stack: err?.stack }),
+    );
     page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.consoleErrors.push({ pageUrl: page.url(), text: msg.text(), url: msg.location()?.url });
+      if (msg.type() === 'error')
+        problems.consoleErrors.push({ pageUrl: page.url(), text: msg.text(), url: msg.location()?.url });
     });
   };
   context.on('page', watch);
@@ -108,7 +111,10 @@ export async function login(page, { appOrigin, user = 'alice', password = 'secre
     const consent = page.locator('input[name="prompt"][value="consent"]');
     if (await consent.count()) {
       consented = true;
-      await Promise.all([page.waitForURL((u) => u.href.startsWith(appOrigin), { timeout }), page.click('button[type="submit"]')]);
+      await Promise.all([
+        page.waitForURL((u) => u.href.startsWith(appOrigin), { timeout }),
+        page.click('button[type="submit"]'),
+      ]);
     } else {
       await page.waitForTimeout(50);
     }

@@ -7,7 +7,17 @@ import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startStack } from '../demo/stack.mjs';
 import { launchBrowser, login, openContext } from './browser.mjs';
-import { TTL, apiCalls, callApi, logCount, openTabs, refreshes, rotationProblems, tokenCalls, waitForLog } from './lifecycle-helpers.mjs';
+import {
+  TTL,
+  apiCalls,
+  callApi,
+  logCount,
+  openTabs,
+  refreshes,
+  rotationProblems,
+  tokenCalls,
+  waitForLog,
+} from './lifecycle-helpers.mjs';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -63,7 +73,10 @@ async function keepsSession(page, mark, n = 2) {
 }
 
 describe('a device clock that is off at login', () => {
-  for (const [name, offset] of [['10 minutes behind', -10 * MIN], ['10 minutes ahead', 10 * MIN]]) {
+  for (const [name, offset] of [
+    ['10 minutes behind', -10 * MIN],
+    ['10 minutes ahead', 10 * MIN],
+  ]) {
     test(`${name}: logs in and keeps the session through renewals`, async () => {
       const mark = stack.provider.requests.length;
       await context(offset);
@@ -100,7 +113,10 @@ describe('a device clock that is off at login', () => {
 });
 
 describe('a step of the device clock during a session', () => {
-  for (const [name, step] of [['10 minutes back', -10 * MIN], ['10 minutes forward', 10 * MIN]]) {
+  for (const [name, step] of [
+    ['10 minutes back', -10 * MIN],
+    ['10 minutes forward', 10 * MIN],
+  ]) {
     test(`${name}: the session carries on through renewals`, async () => {
       const mark = stack.provider.requests.length;
       await context();
@@ -138,7 +154,9 @@ describe('a step of the device clock during a session', () => {
     const apiMark = stack.api.requests.length;
     expect((await callApi(page)).status).toBe('200');
     const [call] = apiCalls(stack, apiMark);
-    expect(stack.provider.issued.find((t) => hash(t.accessToken) === call.tokenHash).time).toBeGreaterThanOrEqual(slept);
+    expect(stack.provider.issued.find((t) => hash(t.accessToken) === call.tokenHash).time).toBeGreaterThanOrEqual(
+      slept,
+    );
     await keepsSession(page, mark);
     expect(session.appProblems()).toEqual(clean);
   });

@@ -16,13 +16,18 @@ const START = fileURLToPath(new URL('../demo/start.mjs', import.meta.url));
 /** Holds a loopback port (as Vite would hold 5173) until `close()`. */
 const occupy = () =>
   new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => resolve({ port: server.address().port, close: () => new Promise((r) => server.close(r)) }));
+    const server = createServer().listen(0, '127.0.0.1', () =>
+      resolve({ port: server.address().port, close: () => new Promise((r) => server.close(r)) }),
+    );
   });
 
 /** Runs demo/start.mjs until it exits; returns its exit code and output. */
 const runDemo = (args, env) =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [START, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [START, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -35,7 +40,11 @@ const ownLines = (stderr) => stderr.split('\n').filter((l) => l && !l.startsWith
 
 describe('command line and ports', () => {
   test('--app, --redirect-uri and DEMO_APP_ORIGINS / DEMO_REDIRECT_URIS add apps; a bad value is one line naming it', () => {
-    expect(parseApps(['--app', 'http://localhost:5173', '--redirect-uri=http://127.0.0.1:4000/auth/cb'], { DEMO_APP_ORIGINS: 'http://localhost:3000, https://app.test' })).toEqual({
+    expect(
+      parseApps(['--app', 'http://localhost:5173', '--redirect-uri=http://127.0.0.1:4000/auth/cb'], {
+        DEMO_APP_ORIGINS: 'http://localhost:3000, https://app.test',
+      }),
+    ).toEqual({
       appOrigins: ['http://localhost:3000', 'https://app.test', 'http://localhost:5173', 'http://127.0.0.1:4000'],
       redirectUris: ['http://127.0.0.1:4000/auth/cb'],
     });
@@ -64,7 +73,9 @@ describe('command line and ports', () => {
     try {
       const { ports, notes } = await resolvePorts({}, { PAGES_PORT: held.port });
       expect(ports).toEqual({ PAGES_PORT: 0 });
-      expect(notes).toEqual([`port ${held.port} is in use, so PAGES_PORT takes a free port (set PAGES_PORT to choose one)`]);
+      expect(notes).toEqual([
+        `port ${held.port} is in use, so PAGES_PORT takes a free port (set PAGES_PORT to choose one)`,
+      ]);
     } finally {
       await held.close();
     }
@@ -75,9 +86,16 @@ describe('command line and ports', () => {
   test('npm run demo with PAGES_PORT set to a taken port stops with one line naming PAGES_PORT, no stack trace', async () => {
     const held = await occupy();
     try {
-      const run = await runDemo([], { PAGES_PORT: String(held.port), PROVIDER_PORT: '0', API_PORT: '0', RECORDER_PORT: '0' });
+      const run = await runDemo([], {
+        PAGES_PORT: String(held.port),
+        PROVIDER_PORT: '0',
+        API_PORT: '0',
+        RECORDER_PORT: '0',
+      });
       expect(run.code).toBe(1);
-      expect(ownLines(run.stderr)).toEqual([`npm run demo: port ${held.port} (PAGES_PORT) is already in use: set PAGES_PORT to a free port, or to 0 for any free port`]);
+      expect(ownLines(run.stderr)).toEqual([
+        `npm run demo: port ${held.port} (PAGES_PORT) is already in use: set PAGES_PORT to a free port, or to 0 for any free port`,
+      ]);
       expect(run.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
     } finally {
       await held.close();
@@ -85,7 +103,12 @@ describe('command line and ports', () => {
   });
 
   test('npm run demo with a bad --app stops with one line', async () => {
-    const run = await runDemo(['--app', 'http://localhost:5173/callback'], { PAGES_PORT: '0', PROVIDER_PORT: '0', API_PORT: '0', RECORDER_PORT: '0' });
+    const run = await runDemo(['--app', 'http://localhost:5173/callback'], {
+      PAGES_PORT: '0',
+      PROVIDER_PORT: '0',
+      API_PORT: '0',
+      RECORDER_PORT: '0',
+    });
     expect(run.code).toBe(1);
     expect(ownLines(run.stderr)).toHaveLength(1);
     expect(ownLines(run.stderr)[0]).toMatch(/^npm run demo: --app: .* is not an origin/);
@@ -114,7 +137,16 @@ describe('in the browser', () => {
   /** An authorization request as the app at `origin` would send it; the provider's answer. */
   const authorize = (origin) => {
     const url = new URL(`${stack.provider.issuer}/auth`);
-    for (const [k, v] of Object.entries({ client_id: CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${origin}/`, code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 's', nonce: 'n' })) {
+    for (const [k, v] of Object.entries({
+      client_id: CLIENT_ID,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${origin}/`,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      state: 's',
+      nonce: 'n',
+    })) {
       url.searchParams.set(k, v);
     }
     return fetch(url, { redirect: 'manual' });
@@ -157,7 +189,9 @@ describe('in the browser', () => {
     expect(await page.locator('#expires-at').textContent()).toMatch(/^ \(at \d{1,2}:\d{2}:\d{2}/);
     for (const path of ['/', '/static.html']) {
       await page.goto(stack.pages.url + path);
-      expect(await page.locator('#hint-foreign').textContent()).toMatch(/not in apiOrigins.*"receivedAuthorization": false/s);
+      expect(await page.locator('#hint-foreign').textContent()).toMatch(
+        /not in apiOrigins.*"receivedAuthorization": false/s,
+      );
       expect(await page.locator('#hint-redirect').textContent()).toMatch(/never follows a redirect.*opaqueredirect/s);
     }
   });

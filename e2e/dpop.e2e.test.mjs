@@ -24,7 +24,9 @@ afterEach(async () => {
 });
 
 /** The nonce challenges are answered 400 / 401 on purpose; the browser logs those responses. */
-const nonceChallenge = (c) => /status of (400|401)/.test(c.text) && (c.url?.endsWith('/token') || c.url?.endsWith('/me') || c.url?.endsWith('/request'));
+const nonceChallenge = (c) =>
+  /status of (400|401)/.test(c.text) &&
+  (c.url?.endsWith('/token') || c.url?.endsWith('/me') || c.url?.endsWith('/request'));
 
 describe.each([
   ['ES-module page', '/'],
@@ -43,7 +45,12 @@ describe.each([
     await page.locator('#status[data-state="signed-in"]').waitFor();
 
     const tokenCalls = stack.provider.requests.slice(mark).filter((r) => r.route === 'token');
-    expect(tokenCalls.at(-1)).toMatchObject({ grantType: 'authorization_code', status: 200, dpop: true, tokenType: 'DPoP' });
+    expect(tokenCalls.at(-1)).toMatchObject({
+      grantType: 'authorization_code',
+      status: 200,
+      dpop: true,
+      tokenType: 'DPoP',
+    });
     expect(tokenCalls.some((r) => r.error === 'use_dpop_nonce')).toBe(true);
     expect(decodeJwt(stack.provider.issued.at(-1).accessToken).cnf?.jkt).toBeTruthy();
 
@@ -63,7 +70,11 @@ describe.each([
     const recMark = stack.recorder.requests.length;
     await page.click('#call-redirect');
     await page.locator('#api-result[data-state="done"]').waitFor();
-    expect(stack.api.requests.findLast((r) => r.path === '/redirect-to-foreign')).toMatchObject({ method: 'GET', authorization: true, dpop: true });
+    expect(stack.api.requests.findLast((r) => r.path === '/redirect-to-foreign')).toMatchObject({
+      method: 'GET',
+      authorization: true,
+      dpop: true,
+    });
     for (const r of stack.recorder.requests.slice(recMark)) {
       expect('authorization' in r.headers, `${r.method} ${r.path} carried authorization`).toBe(false);
       expect('dpop' in r.headers, `${r.method} ${r.path} carried dpop`).toBe(false);
@@ -72,9 +83,17 @@ describe.each([
     // a refresh is DPoP-bound too
     await page.click('#refresh');
     await page.locator('#log li[data-event="tokenRefreshed"]').waitFor();
-    expect(stack.provider.requests.filter((r) => r.grantType === 'refresh_token').at(-1)).toMatchObject({ status: 200, dpop: true, tokenType: 'DPoP' });
+    expect(stack.provider.requests.filter((r) => r.grantType === 'refresh_token').at(-1)).toMatchObject({
+      status: 200,
+      dpop: true,
+      tokenType: 'DPoP',
+    });
 
     expect(findLeaks(await collectBrowserState(page), issuedSecrets(stack.provider))).toEqual([]);
-    expect(session.appProblems({ allowConsole: nonceChallenge })).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+    expect(session.appProblems({ allowConsole: nonceChallenge })).toEqual({
+      pageErrors: [],
+      consoleErrors: [],
+      cspViolations: [],
+    });
   });
 });

@@ -28,7 +28,10 @@ if (!glewlwydInstalled() && !skip) {
   const ownPolicy = !existsSync(policy);
   if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
   try {
-    execSync('apt-get update && apt-get install -y --no-install-recommends glewlwyd sqlite3', { stdio: 'inherit', env });
+    execSync('apt-get update && apt-get install -y --no-install-recommends glewlwyd sqlite3', {
+      stdio: 'inherit',
+      env,
+    });
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
   }

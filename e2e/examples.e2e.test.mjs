@@ -20,7 +20,10 @@ beforeAll(async () => {
   [stack, browser] = await Promise.all([startStack({ appOrigins: served.map((a) => a.url) }), launchBrowser()]);
   const env = { issuer: stack.provider.issuer, clientId: CLIENT_ID, apiUrl: stack.api.url };
   // StrictMode double-invokes effects only in React's development build.
-  await apps.react.build(env, { mode: 'development', define: { 'process.env.NODE_ENV': JSON.stringify('development') } });
+  await apps.react.build(env, {
+    mode: 'development',
+    define: { 'process.env.NODE_ENV': JSON.stringify('development') },
+  });
   await apps.vue.build(env);
 }, 180_000);
 afterAll(async () => {
@@ -31,7 +34,8 @@ afterEach(async () => {
   session = undefined;
 });
 
-const exchanges = () => stack.provider.requests.filter((r) => r.route === 'token' && r.grantType === 'authorization_code').length;
+const exchanges = () =>
+  stack.provider.requests.filter((r) => r.route === 'token' && r.grantType === 'authorization_code').length;
 const status = (page) => page.locator('#status:not([data-state="loading"])');
 
 async function signedOutPage(origin) {

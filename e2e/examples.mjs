@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { listenLoopback } from '../demo/http-util.mjs';
 
 const EXAMPLES = resolve(fileURLToPath(import.meta.url), '..', '..', 'examples');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+};
 
 /**
  * Starts serving example `name` (nothing until build()). Paths without a file extension get
@@ -24,7 +30,12 @@ export async function serveExample(name) {
     if (!file.startsWith(outDir + sep)) return res.writeHead(404).end();
     const body = await readFile(file).catch(() => undefined);
     if (!body) return res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    res
+      .writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      })
+      .end(body);
   });
   return {
     name,

@@ -78,21 +78,25 @@ function useSignedInPage({ provider = {}, dpop = false, user, onPage }) {
 
 /** Calls `auth.fetch` in the page. body: { json } or { form } (FormData, sent as a `Request`). */
 function pageFetch(page, url, { method = 'GET', body } = {}) {
-  return page.evaluate(async ({ url, method, body }) => {
-    let res;
-    if (body?.form) {
-      const form = new FormData();
-      for (const [k, v] of Object.entries(body.form)) form.append(k, v);
-      form.append('file', new Blob([new Uint8Array(4096).map((_, i) => i % 251)]), 'data.bin');
-      res = await window.__auth.fetch(new Request(url, { method, body: form }));
-    } else {
-      const init = { method };
-      if (body?.json !== undefined) Object.assign(init, { body: JSON.stringify(body.json), headers: { 'content-type': 'application/json' } });
-      res = await window.__auth.fetch(url, init);
-    }
-    const text = res.type === 'opaqueredirect' ? '' : await res.text();
-    return { status: res.status, type: res.type, json: text ? JSON.parse(text) : undefined };
-  }, { url, method, body });
+  return page.evaluate(
+    async ({ url, method, body }) => {
+      let res;
+      if (body?.form) {
+        const form = new FormData();
+        for (const [k, v] of Object.entries(body.form)) form.append(k, v);
+        form.append('file', new Blob([new Uint8Array(4096).map((_, i) => i % 251)]), 'data.bin');
+        res = await window.__auth.fetch(new Request(url, { method, body: form }));
+      } else {
+        const init = { method };
+        if (body?.json !== undefined)
+          Object.assign(init, { body: JSON.stringify(body.json), headers: { 'content-type': 'application/json' } });
+        res = await window.__auth.fetch(url, init);
+      }
+      const text = res.type === 'opaqueredirect' ? '' : await res.text();
+      return { status: res.status, type: res.type, json: text ? JSON.parse(text) : undefined };
+    },
+    { url, method, body },
+  );
 }
 
 const takeEvents = (page) => page.evaluate(() => window.__events.splice(0));
@@ -103,7 +107,8 @@ function since(stack) {
   const provider = stack.provider.requests.length;
   return {
     api: (path) => stack.api.requests.slice(api).filter((r) => r.path === path && r.method !== 'OPTIONS'),
-    refreshes: () => stack.provider.requests.slice(provider).filter((r) => r.route === 'token' && r.grantType === 'refresh_token'),
+    refreshes: () =>
+      stack.provider.requests.slice(provider).filter((r) => r.route === 'token' && r.grantType === 'refresh_token'),
   };
 }
 const outcome = (r) => `${r.status}${r.error ? ` ${r.error}` : ''}${r.forced ? ' forced' : ''}`;
@@ -114,7 +119,11 @@ async function click({ stack, page }, button = '#call-api') {
   const s = since(stack);
   await page.click(button);
   await page.locator('#api-result[data-state="done"]').waitFor();
-  return { status: await page.getAttribute('#api-result', 'data-status'), gets: s.api('/me'), refreshes: s.refreshes() };
+  return {
+    status: await page.getAttribute('#api-result', 'data-status'),
+    gets: s.api('/me'),
+    refreshes: s.refreshes(),
+  };
 }
 
 /** POSTs `body` to the API's /echo with auth.fetch in the page. */
@@ -126,7 +135,9 @@ async function postEcho({ stack, page }, body) {
 
 /** Both attempts carried the same bytes, and the final answer echoes their hash. */
 function expectSameBody({ res, posts }, hash = posts[0].bodySha256) {
-  expect(posts.map((r) => [r.bodySha256, r.bodyLength, r.contentType])).toEqual(posts.map(() => [hash, posts[0].bodyLength, posts[0].contentType]));
+  expect(posts.map((r) => [r.bodySha256, r.bodyLength, r.contentType])).toEqual(
+    posts.map(() => [hash, posts[0].bodyLength, posts[0].contentType]),
+  );
   if (res.status === 200) expect(res.json.bodySha256).toBe(hash);
 }
 
@@ -181,7 +192,11 @@ describe('Bearer mode', () => {
     expect(post.refreshes).toHaveLength(1);
 
     // nothing left over: the next call is a single request with the current token
-    expect(await click(ctx)).toMatchObject({ status: '200', gets: [{ status: 200, tokenHash: lastAccessTokenHash(stack) }], refreshes: [] });
+    expect(await click(ctx)).toMatchObject({
+      status: '200',
+      gets: [{ status: 200, tokenHash: lastAccessTokenHash(stack) }],
+      refreshes: [],
+    });
   });
 
   test('step-up (401 insufficient_user_authentication) and 403 insufficient_scope: events, no refresh, no retry', async () => {
@@ -192,7 +207,9 @@ describe('Bearer mode', () => {
     expect(get.status).toBe('401');
     expect(get.gets.map(outcome)).toEqual(['401 forced']);
     expect(get.refreshes).toEqual([]);
-    expect(await takeEvents(page)).toEqual([{ name: 'stepUpRequired', payload: { url: `${stack.api.url}/me`, acrValues: 'urn:mfa', maxAge: 60 } }]);
+    expect(await takeEvents(page)).toEqual([
+      { name: 'stepUpRequired', payload: { url: `${stack.api.url}/me`, acrValues: 'urn:mfa', maxAge: 60 } },
+    ]);
     expect(await page.locator('#log li[data-event="stepUpRequired"]').textContent()).toContain('urn:mfa');
 
     stack.api.rejectNext(1, 'Bearer error="insufficient_scope", scope="api admin"', 403);
@@ -200,11 +217,17 @@ describe('Bearer mode', () => {
     expect(post.res.status).toBe(403);
     expect(post.posts.map(outcome)).toEqual(['403 forced']);
     expect(post.refreshes).toEqual([]);
-    expect(await takeEvents(page)).toEqual([{ name: 'insufficientScope', payload: { url: `${stack.api.url}/echo`, scope: 'api admin' } }]);
+    expect(await takeEvents(page)).toEqual([
+      { name: 'insufficientScope', payload: { url: `${stack.api.url}/echo`, scope: 'api admin' } },
+    ]);
     await page.locator('#log li[data-event="insufficientScope"]').waitFor();
 
     expect(findLeaks(await collectBrowserState(page), issuedSecrets(stack.provider))).toEqual([]);
-    expect(ctx.session.appProblems({ allowConsole: expectedStatus(stack.api.url) })).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+    expect(ctx.session.appProblems({ allowConsole: expectedStatus(stack.api.url) })).toEqual({
+      pageErrors: [],
+      consoleErrors: [],
+      cspViolations: [],
+    });
   });
 });
 
@@ -214,7 +237,10 @@ describe('DPoP mode, no server nonces', () => {
     const s = since(ctx.stack);
     const before = await page.locator('#log li[data-event="tokenRefreshed"]').count();
     await page.click('#refresh');
-    await page.waitForFunction((n) => document.querySelectorAll('#log li[data-event="tokenRefreshed"]').length > n, before);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('#log li[data-event="tokenRefreshed"]').length > n,
+      before,
+    );
     return s.refreshes();
   };
   const sent = (r) => `${r.authorizationScheme} ${r.dpop} ${outcome(r)}`;
@@ -222,12 +248,18 @@ describe('DPoP mode, no server nonces', () => {
   test('login, API call, forced refresh and an invalid_token retry, all DPoP-bound', async () => {
     const { stack, page } = ctx;
     const tokenCalls = stack.provider.requests.slice(ctx.loginMark).filter((r) => r.route === 'token');
-    expect(tokenCalls.map((r) => `${r.grantType} ${r.status} ${r.dpop} ${r.tokenType}`)).toEqual(['authorization_code 200 true DPoP']);
+    expect(tokenCalls.map((r) => `${r.grantType} ${r.status} ${r.dpop} ${r.tokenType}`)).toEqual([
+      'authorization_code 200 true DPoP',
+    ]);
     const first = await click(ctx);
     expect([first.status, ...first.gets.map(sent)]).toEqual(['200', 'DPoP true 200']);
 
     expect((await refreshNow(page)).map((r) => `${r.status} ${r.dpop} ${r.tokenType}`)).toEqual(['200 true DPoP']);
-    expect(await click(ctx)).toMatchObject({ status: '200', gets: [{ status: 200, tokenHash: lastAccessTokenHash(stack) }], refreshes: [] });
+    expect(await click(ctx)).toMatchObject({
+      status: '200',
+      gets: [{ status: 200, tokenHash: lastAccessTokenHash(stack) }],
+      refreshes: [],
+    });
 
     stack.api.rejectNext(1, 'DPoP algs="ES256", error="invalid_token"');
     const post = await postEcho(ctx, { json: { dpop: true } });
@@ -242,7 +274,11 @@ describe('DPoP mode, no server nonces', () => {
     const { stack, page } = ctx;
     try {
       stack.api.setRequireDpopNonce(true);
-      expect(await click(ctx)).toMatchObject({ status: '200', gets: [{ error: 'use_dpop_nonce' }, { status: 200 }], refreshes: [] });
+      expect(await click(ctx)).toMatchObject({
+        status: '200',
+        gets: [{ error: 'use_dpop_nonce' }, { status: 200 }],
+        refreshes: [],
+      });
       expect((await click(ctx)).gets.map(outcome)).toEqual(['200']);
 
       stack.api.setRequireDpopNonce(true); // a new nonce
@@ -279,25 +315,51 @@ describe('DPoP mode, no server nonces', () => {
     for (const r of seen) {
       expect('authorization' in r.headers, `${r.method} ${r.path} carried authorization`).toBe(false);
       expect('dpop' in r.headers, `${r.method} ${r.path} carried dpop`).toBe(false);
-      expect(r.headers['access-control-request-headers'] ?? '', `${r.method} ${r.path} preflight`).not.toMatch(/authorization|dpop/i);
+      expect(r.headers['access-control-request-headers'] ?? '', `${r.method} ${r.path} preflight`).not.toMatch(
+        /authorization|dpop/i,
+      );
     }
     // the token-bearing request did not follow the redirect at all (README, auth.fetch: the opaque-redirect response)
-    expect(seen.filter((r) => r.method !== 'OPTIONS').map((r) => `${r.method} ${r.path}`)).toEqual(['GET /echo', 'POST /collect']);
+    expect(seen.filter((r) => r.method !== 'OPTIONS').map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /echo',
+      'POST /collect',
+    ]);
     expect(await page.textContent('#api-result')).toContain('opaqueredirect');
     expect(redirected).toMatchObject({ type: 'opaqueredirect', status: 0 });
   });
 
   test('the DPoP private key is non-extractable and is the key the access token is bound to', async () => {
     const { stack, page } = ctx;
-    const keys = await page.evaluate(() => Promise.all((window.__keyPairs ?? []).map(async ({ pair, extractableArg }) => {
-      const exported = (format) => crypto.subtle.exportKey(format, pair.privateKey).then(() => 'exported', (err) => err.name);
-      const { extractable, algorithm, usages } = pair.privateKey;
-      const publicJwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
-      return { extractableArg, extractable, algorithm, usages, jwk: await exported('jwk'), pkcs8: await exported('pkcs8'), publicJwk };
-    })));
+    const keys = await page.evaluate(() =>
+      Promise.all(
+        (window.__keyPairs ?? []).map(async ({ pair, extractableArg }) => {
+          const exported = (format) =>
+            crypto.subtle.exportKey(format, pair.privateKey).then(
+              () => 'exported',
+              (err) => err.name,
+            );
+          const { extractable, algorithm, usages } = pair.privateKey;
+          const publicJwk = await crypto.subtle.exportKey('jwk', pair.publicKey);
+          return {
+            extractableArg,
+            extractable,
+            algorithm,
+            usages,
+            jwk: await exported('jwk'),
+            pkcs8: await exported('pkcs8'),
+            publicJwk,
+          };
+        }),
+      ),
+    );
     expect(keys.length).toBeGreaterThan(0);
     for (const k of keys) {
-      expect(k).toMatchObject({ extractableArg: false, extractable: false, algorithm: { name: 'ECDSA', namedCurve: 'P-256' }, usages: ['sign'] });
+      expect(k).toMatchObject({
+        extractableArg: false,
+        extractable: false,
+        algorithm: { name: 'ECDSA', namedCurve: 'P-256' },
+        usages: ['sign'],
+      });
       expect([k.jwk, k.pkcs8]).toEqual(['InvalidAccessError', 'InvalidAccessError']);
     }
     const { kty, crv, x, y } = keys.at(-1).publicJwk;
@@ -308,7 +370,11 @@ describe('DPoP mode, no server nonces', () => {
     expect(new Set(tokens)).toEqual(new Set([thumbprint]));
 
     expect(findLeaks(await collectBrowserState(page), issuedSecrets(stack.provider))).toEqual([]);
-    expect(ctx.session.appProblems({ allowConsole: expectedStatus(stack.api.url) })).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+    expect(ctx.session.appProblems({ allowConsole: expectedStatus(stack.api.url) })).toEqual({
+      pageErrors: [],
+      consoleErrors: [],
+      cspViolations: [],
+    });
   });
 });
 
@@ -317,13 +383,21 @@ describe('PAR required', () => {
   const ctx = useSignedInPage({
     provider: { requirePar: true },
     user: 'fetch-par',
-    onPage: (page) => page.on('request', (r) => r.isNavigationRequest() && navigations.push({ url: r.url(), top: r.frame() === page.mainFrame() })),
+    onPage: (page) =>
+      page.on(
+        'request',
+        (r) => r.isNavigationRequest() && navigations.push({ url: r.url(), top: r.frame() === page.mainFrame() }),
+      ),
   });
 
   test('login works and the browser carries only client_id and request_uri to the authorization endpoint', async () => {
     const { stack } = ctx;
-    const { authorization_endpoint: endpoint } = await (await fetch(`${stack.provider.issuer}/.well-known/openid-configuration`)).json();
-    const toAuthorize = navigations.map((n) => ({ ...n, url: new URL(n.url) })).filter((n) => n.url.origin + n.url.pathname === endpoint);
+    const { authorization_endpoint: endpoint } = await (
+      await fetch(`${stack.provider.issuer}/.well-known/openid-configuration`)
+    ).json();
+    const toAuthorize = navigations
+      .map((n) => ({ ...n, url: new URL(n.url) }))
+      .filter((n) => n.url.origin + n.url.pathname === endpoint);
     expect(toAuthorize.filter((n) => n.top)).toHaveLength(1); // the login
     expect(toAuthorize.filter((n) => !n.top).length).toBeGreaterThan(0); // the iframe's prompt=none, on load
     for (const { url } of toAuthorize) {
@@ -335,7 +409,9 @@ describe('PAR required', () => {
     expect(new Set(uris).size).toBe(uris.length);
     const flow = stack.provider.requests.slice(ctx.loginMark);
     expect(flow.filter((r) => r.route === 'pushed_authorization_request').map((r) => r.status)).toEqual([201]);
-    expect(flow.filter((r) => r.route === 'token').map((r) => `${r.grantType} ${r.status}`)).toEqual(['authorization_code 200']);
+    expect(flow.filter((r) => r.route === 'token').map((r) => `${r.grantType} ${r.status}`)).toEqual([
+      'authorization_code 200',
+    ]);
 
     expect(await click(ctx)).toMatchObject({ status: '200', gets: [{ status: 200, authorizationScheme: 'Bearer' }] });
     expect(ctx.session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });

@@ -28,7 +28,10 @@ export const GLEWLWYD_BIN = '/usr/bin/glewlwyd';
 const SHARE = '/usr/share/glewlwyd';
 const LIB = '/usr/lib/glewlwyd';
 /** The package's schema (the plain copy dbconfig-common uses, then the gzipped one in the docs). */
-const SCHEMAS = ['/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3', '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz'];
+const SCHEMAS = [
+  '/usr/share/dbconfig-common/data/glewlwyd/install/sqlite3',
+  '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz',
+];
 /** The administrator the package's schema creates. */
 const ADMIN = { username: 'admin', password: 'password' };
 export const PLUGIN = 'oidc';
@@ -38,7 +41,9 @@ export const GLEWLWYD_API_SCOPE = 'api';
 
 /** Whether the glewlwyd binary and its files are installed. */
 export function glewlwydInstalled() {
-  return existsSync(GLEWLWYD_BIN) && existsSync(join(SHARE, 'webapp', 'login.html')) && SCHEMAS.some((s) => existsSync(s));
+  return (
+    existsSync(GLEWLWYD_BIN) && existsSync(join(SHARE, 'webapp', 'login.html')) && SCHEMAS.some((s) => existsSync(s))
+  );
 }
 
 function freePort() {
@@ -127,7 +132,11 @@ ${MIME.map(([extension, type]) => `  { extension = ${q(extension)}\n    mime_typ
 async function webappCopy(dir) {
   const src = join(SHARE, 'webapp');
   const dst = join(dir, 'webapp');
-  await cp(src, dst, { recursive: true, dereference: true, filter: (from) => from !== join(src, 'config.json') && existsSync(from) });
+  await cp(src, dst, {
+    recursive: true,
+    dereference: true,
+    filter: (from) => from !== join(src, 'config.json') && existsSync(from),
+  });
   // The package points config.json at a directory holding the real file.
   const linked = join(src, 'config.json');
   const real = [join(linked, 'config.json'), linked, join(SHARE, 'templates', 'config.json')].find((p) => {
@@ -196,7 +205,8 @@ async function waitUntilUp(base, child, logFile, timeoutMs = 30_000) {
  * @returns {Promise<{ url: string, issuer: string, clientId: string, apiScope: string, dir: string, log: () => string, stop: () => Promise<void> }>}
  */
 export async function startGlewlwyd({ appOrigin, redirectUris, postLogoutRedirectUris, accessTokenTtl = 30, users }) {
-  if (!glewlwydInstalled()) throw new Error('Glewlwyd is not installed: run `node e2e/ensure-glewlwyd.mjs` (apt-get install glewlwyd)');
+  if (!glewlwydInstalled())
+    throw new Error('Glewlwyd is not installed: run `node e2e/ensure-glewlwyd.mjs` (apt-get install glewlwyd)');
   const dir = await mkdtemp(join(tmpdir(), 'spa-auth-glewlwyd-'));
   let child;
   const stop = async () => {
@@ -269,7 +279,14 @@ async function configure({ base, issuer, redirectUris, postLogoutRedirectUris, a
   await api('PUT', '/mod/client/database/reset'); // the running instance keeps its old format until reset
 
   // A scope for the demo API; `openid` is in the package's schema.
-  await api('POST', '/scope/', { name: GLEWLWYD_API_SCOPE, display_name: 'Demo API', description: 'spa-auth e2e API', password_required: false, password_max_age: 0, scheme: {} });
+  await api('POST', '/scope/', {
+    name: GLEWLWYD_API_SCOPE,
+    display_name: 'Demo API',
+    description: 'spa-auth e2e API',
+    password_required: false,
+    password_max_age: 0,
+    scheme: {},
+  });
 
   // Signing key: ES256, made for this run (spa-auth refuses symmetric ID token signatures).
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

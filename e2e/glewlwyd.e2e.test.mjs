@@ -24,7 +24,11 @@ import { startGlewlwyd } from './glewlwyd-server.mjs';
 import { collectBrowserState, findLeaks } from './leaks.mjs';
 import { callApi, rotationProblems, waitForLog } from './lifecycle-helpers.mjs';
 
-const USERS = ['ada', 'bo', 'cy', 'di', 'ed', 'flo', 'gus'].map((username) => ({ username, password: `${username}-Passw0rd!`, name: username.toUpperCase() }));
+const USERS = ['ada', 'bo', 'cy', 'di', 'ed', 'flo', 'gus'].map((username) => ({
+  username,
+  password: `${username}-Passw0rd!`,
+  name: username.toUpperCase(),
+}));
 const SCOPE = 'openid api offline_access'; // Glewlwyd knows no offline_access and drops it
 const hash = (value) => createHash('sha256').update(String(value)).digest('base64url').slice(0, 16);
 
@@ -51,7 +55,11 @@ beforeAll(async () => {
   // Glewlwyd's access tokens are RFC 9068 JWTs (`typ: at+jwt`) whose `aud` is the granted scope
   // list as one string when no resource indicator was asked for.
   api = await startApi({ issuer: glewlwyd.issuer, audience: 'openid api', allowedOrigin: origin });
-  pages.configure({ providerIssuer: glewlwyd.issuer, apiUrl: api.url, clientOptions: { clientId: glewlwyd.clientId, scope: SCOPE } });
+  pages.configure({
+    providerIssuer: glewlwyd.issuer,
+    apiUrl: api.url,
+    clientOptions: { clientId: glewlwyd.clientId, scope: SCOPE },
+  });
 }, 120_000);
 afterAll(async () => {
   await Promise.all([browser?.close(), api?.stop(), pages?.stop()]);
@@ -129,13 +137,16 @@ async function openSession() {
       await route.fulfill({ response });
     },
   );
-  await s.context.exposeBinding('__e2eEvent', ({ frame }, event, text) => events.push({ event, text, url: frame?.url() }));
+  await s.context.exposeBinding('__e2eEvent', ({ frame }, event, text) =>
+    events.push({ event, text, url: frame?.url() }),
+  );
   await s.context.addInitScript(() => {
     document.addEventListener('DOMContentLoaded', () => {
       const log = document.getElementById('log');
       if (!log || typeof window.__e2eEvent !== 'function') return;
       new MutationObserver((records) => {
-        for (const r of records) for (const li of r.addedNodes) if (li.dataset?.event) window.__e2eEvent(li.dataset.event, li.textContent);
+        for (const r of records)
+          for (const li of r.addedNodes) if (li.dataset?.event) window.__e2eEvent(li.dataset.event, li.textContent);
       }).observe(log, { childList: true });
     });
   });
@@ -149,7 +160,10 @@ async function openSession() {
     async glewlwydCalls() {
       const deadline = Date.now() + 20_000; // past it, an unanswered call shows without a status
       while (inFlight.size && Date.now() < deadline) {
-        await Promise.race([Promise.all([...inFlight.values()].map((f) => f.promise)), new Promise((r) => setTimeout(r, 1000))]);
+        await Promise.race([
+          Promise.all([...inFlight.values()].map((f) => f.promise)),
+          new Promise((r) => setTimeout(r, 1000)),
+        ]);
       }
       return [...calls.values()];
     },
@@ -161,7 +175,11 @@ async function presentRefreshToken(refreshToken) {
   const res = await fetch(`${glewlwyd.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: glewlwyd.clientId }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: glewlwyd.clientId,
+    }),
   });
   const body = await res.json().catch(() => ({}));
   return { status: res.status, error: body.error };
@@ -253,7 +271,9 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     // B got the session from A, without asking Glewlwyd.
     const afterLogin = (await session.glewlwydCalls()).slice(mark);
     const lastExchange = afterLogin.findLastIndex((c) => c.grantType === 'authorization_code');
-    expect(afterLogin.slice(lastExchange + 1).filter((c) => c.route === 'token' || c.path.endsWith('/auth'))).toEqual([]);
+    expect(afterLogin.slice(lastExchange + 1).filter((c) => c.route === 'token' || c.path.endsWith('/auth'))).toEqual(
+      [],
+    );
     expect(await b.getAttribute('#user', 'data-sub')).toBe(await a.getAttribute('#user', 'data-sub'));
 
     await Promise.all([a.click('#refresh'), b.click('#refresh')]);
@@ -324,7 +344,11 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     await a.click('#refresh');
     await waitForLog(a, 'tokenRefreshed', 2, 20_000, 'sessionExpired');
     const since = (await session.glewlwydCalls()).slice(mark);
-    expect(since.filter((c) => c.route === 'token' || c.path.endsWith('/auth')).map((c) => [c.grantType ?? `${c.prompt} hint=${c.idTokenHint}`, c.status])).toEqual([
+    expect(
+      since
+        .filter((c) => c.route === 'token' || c.path.endsWith('/auth'))
+        .map((c) => [c.grantType ?? `${c.prompt} hint=${c.idTokenHint}`, c.status]),
+    ).toEqual([
       ['refresh_token', 400],
       ['none hint=true', 302],
       ['authorization_code', 200],
@@ -333,10 +357,12 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     expect((await callApi(a)).status).toBe('200');
     expect(session.events.filter((e) => e.event === 'sessionExpired')).toEqual([]);
     expect(findLeaks(await collectBrowserState(a), session.secrets)).toEqual([]);
-    expect(session.appProblems({ allowConsole: (c) => c.url === `${glewlwyd.issuer}/token` && c.text.includes('400') })).toEqual(noProblems);
+    expect(
+      session.appProblems({ allowConsole: (c) => c.url === `${glewlwyd.issuer}/token` && c.text.includes('400') }),
+    ).toEqual(noProblems);
   });
 
-  test('after the same user signs in elsewhere, Glewlwyd refuses this tab\'s id_token_hint: a refused refresh ends the session in every tab', async () => {
+  test("after the same user signs in elsewhere, Glewlwyd refuses this tab's id_token_hint: a refused refresh ends the session in every tab", async () => {
     session = await openSession();
     const [a, b] = await signedInTabs(session, USERS[6], ['/', '/static.html']);
     await a.click('#refresh');
@@ -354,7 +380,11 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     await a.click('#refresh');
     for (const page of [a, b]) await page.locator('#status[data-state="signed-out"]').waitFor();
     const since = (await session.glewlwydCalls()).slice(mark);
-    expect(since.filter((c) => c.route === 'token' || c.path.endsWith('/auth')).map((c) => [c.grantType ?? `${c.prompt} hint=${c.idTokenHint}`, c.status])).toEqual([
+    expect(
+      since
+        .filter((c) => c.route === 'token' || c.path.endsWith('/auth'))
+        .map((c) => [c.grantType ?? `${c.prompt} hint=${c.idTokenHint}`, c.status]),
+    ).toEqual([
       ['refresh_token', 400],
       ['none hint=true', 302],
     ]);
@@ -363,7 +393,9 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
       expect(await page.textContent('#user')).toBe('—');
       expect(findLeaks(await collectBrowserState(page), session.secrets)).toEqual([]);
     }
-    expect(session.appProblems({ allowConsole: (c) => c.url === `${glewlwyd.issuer}/token` && c.text.includes('400') })).toEqual(noProblems);
+    expect(
+      session.appProblems({ allowConsole: (c) => c.url === `${glewlwyd.issuer}/token` && c.text.includes('400') }),
+    ).toEqual(noProblems);
   });
 
   test('logout: the refused revocation is an error event, every tab signs out, and Glewlwyd sends the user back to the app', async () => {
@@ -400,6 +432,8 @@ describe.skipIf(process.env.SPA_AUTH_SKIP_GLEWLWYD === '1')('Glewlwyd', () => {
     // The Glewlwyd session is over too: signing in asks for the password again.
     await a.click('#login');
     await a.locator('#username').waitFor();
-    expect(session.appProblems({ allowConsole: (c) => c.url?.startsWith(`${glewlwyd.issuer}/revoke`) })).toEqual(noProblems);
+    expect(session.appProblems({ allowConsole: (c) => c.url?.startsWith(`${glewlwyd.issuer}/revoke`) })).toEqual(
+      noProblems,
+    );
   });
 });

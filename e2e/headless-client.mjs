@@ -36,8 +36,19 @@ function browserlessFetch() {
  * @returns {Promise<{ as, client, tokens?, dpop?, authorizationStatus?: number, authorizationError?: string }>}
  *   no tokens when the provider refused the authorization request (error page or error redirect)
  */
-export async function headlessLogin({ issuer, redirectUri, user = 'alice', scope = 'openid profile offline_access api', dpop, par, extra = {} }) {
-  const as = await oauth.processDiscoveryResponse(new URL(issuer), await oauth.discoveryRequest(new URL(issuer), insecure));
+export async function headlessLogin({
+  issuer,
+  redirectUri,
+  user = 'alice',
+  scope = 'openid profile offline_access api',
+  dpop,
+  par,
+  extra = {},
+}) {
+  const as = await oauth.processDiscoveryResponse(
+    new URL(issuer),
+    await oauth.discoveryRequest(new URL(issuer), insecure),
+  );
   const client = { client_id: CLIENT_ID };
   const verifier = oauth.generateRandomCodeVerifier();
   const state = oauth.generateRandomState();
@@ -58,8 +69,14 @@ export async function headlessLogin({ issuer, redirectUri, user = 'alice', scope
   const authUrl = new URL(as.authorization_endpoint);
   if (par) {
     const pushed = async () =>
-      oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, oauth.None(), params, { ...insecure, ...dpopOpt }));
-    const { request_uri: requestUri } = await pushed().catch((e) => (oauth.isDPoPNonceError(e) ? pushed() : Promise.reject(e)));
+      oauth.processPushedAuthorizationResponse(
+        as,
+        client,
+        await oauth.pushedAuthorizationRequest(as, client, oauth.None(), params, { ...insecure, ...dpopOpt }),
+      );
+    const { request_uri: requestUri } = await pushed().catch((e) =>
+      oauth.isDPoPNonceError(e) ? pushed() : Promise.reject(e),
+    );
     authUrl.search = new URLSearchParams({ client_id: CLIENT_ID, request_uri: requestUri }).toString();
   } else {
     authUrl.search = params.toString();
@@ -79,8 +96,19 @@ export async function headlessLogin({ issuer, redirectUri, user = 'alice', scope
       if (error) return { as, client, authorizationError: error };
       const validated = oauth.validateAuthResponse(as, client, callback, state);
       const exchange = async () => {
-        const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), validated, redirectUri, verifier, { ...insecure, ...dpopOpt });
-        return oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true });
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          oauth.None(),
+          validated,
+          redirectUri,
+          verifier,
+          { ...insecure, ...dpopOpt },
+        );
+        return oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: nonce,
+          requireIdToken: true,
+        });
       };
       const tokens = await exchange().catch((e) => (oauth.isDPoPNonceError(e) ? exchange() : Promise.reject(e)));
       return { as, client, tokens, dpop: handle };
@@ -94,7 +122,11 @@ export async function headlessLogin({ issuer, redirectUri, user = 'alice', scope
     const form = /name="login"/.test(html)
       ? new URLSearchParams({ prompt: 'login', login: user, password: 'secret' })
       : new URLSearchParams({ prompt: 'consent' });
-    res = await go(action, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    res = await go(action, {
+      method: 'POST',
+      body: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
   }
   throw new Error('headlessLogin: too many redirects');
 }
@@ -113,13 +145,21 @@ export async function rawRefresh(issuer, refreshToken, init = {}) {
 /** A refresh through oauth4webapi (DPoP-aware, one nonce retry). */
 export async function refresh({ as, client, dpop }, refreshToken) {
   const opt = { ...insecure, ...(dpop ? { DPoP: dpop } : {}) };
-  const run = async () => oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opt));
+  const run = async () =>
+    oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, opt),
+    );
   return run().catch((e) => (oauth.isDPoPNonceError(e) ? run() : Promise.reject(e)));
 }
 
 /** GET url with the access token, as oauth4webapi's protectedResourceRequest sends it. */
 export async function callApi(url, accessToken, dpop) {
-  return oauth.protectedResourceRequest(accessToken, 'GET', new URL(url), new Headers(), null, { ...insecure, ...(dpop ? { DPoP: dpop } : {}) });
+  return oauth.protectedResourceRequest(accessToken, 'GET', new URL(url), new Headers(), null, {
+    ...insecure,
+    ...(dpop ? { DPoP: dpop } : {}),
+  });
 }
 
 export { oauth };

@@ -9,8 +9,12 @@
 export async function collectBrowserState(page) {
   const inPage = await page.evaluate(async () => {
     const out = [];
-    const add = (where, value) => out.push({ where, value: typeof value === 'string' ? value : JSON.stringify(value) ?? String(value) });
-    for (const [name, store] of [['localStorage', localStorage], ['sessionStorage', sessionStorage]]) {
+    const add = (where, value) =>
+      out.push({ where, value: typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)) });
+    for (const [name, store] of [
+      ['localStorage', localStorage],
+      ['sessionStorage', sessionStorage],
+    ]) {
       for (let i = 0; i < store.length; i++) {
         const key = store.key(i);
         add(`${name}[${key}]`, `${key}=${store.getItem(key)}`);
@@ -38,7 +42,8 @@ export async function collectBrowserState(page) {
     if (globalThis.caches) {
       for (const cacheName of await caches.keys()) {
         const cache = await caches.open(cacheName);
-        for (const req of await cache.keys()) add(`caches[${cacheName}]`, `${req.url} ${await (await cache.match(req)).text()}`);
+        for (const req of await cache.keys())
+          add(`caches[${cacheName}]`, `${req.url} ${await (await cache.match(req)).text()}`);
       }
     }
     add('document.cookie', document.cookie);
@@ -49,7 +54,10 @@ export async function collectBrowserState(page) {
     return out;
   });
   const cookies = await page.context().cookies();
-  return [...inPage, ...cookies.map((c) => ({ where: `cookie ${c.name} (${c.domain}${c.path})`, value: `${c.name}=${c.value}` }))];
+  return [
+    ...inPage,
+    ...cookies.map((c) => ({ where: `cookie ${c.name} (${c.domain}${c.path})`, value: `${c.name}=${c.value}` })),
+  ];
 }
 
 const JWT = /eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]+/;
@@ -61,9 +69,7 @@ const JWT = /eyJ[\w-]{5,}\.eyJ[\w-]{5,}\.[\w-]+/;
  */
 export function findLeaks(state, secrets) {
   const real = secrets.filter((s) => typeof s === 'string' && s.length >= 8);
-  return state
-    .filter(({ value }) => JWT.test(value) || real.some((s) => value.includes(s)))
-    .map(({ where }) => where); // never echo the value: it would put the token in the test log
+  return state.filter(({ value }) => JWT.test(value) || real.some((s) => value.includes(s))).map(({ where }) => where); // never echo the value: it would put the token in the test log
 }
 
 /** Every raw token the provider issued so far. */

@@ -60,7 +60,9 @@ export const logCount = (page, event) => page.locator(`#log li[data-event="${eve
 /** Waits until the page logged this event at least `count` times (or, sooner, any `unless` event). */
 export const waitForLog = (page, event, count, timeout = 10_000, unless = '-') =>
   page.waitForFunction(
-    ([e, n, u]) => document.querySelectorAll(`#log li[data-event="${e}"]`).length >= n || !!document.querySelector(`#log li[data-event="${u}"]`),
+    ([e, n, u]) =>
+      document.querySelectorAll(`#log li[data-event="${e}"]`).length >= n ||
+      !!document.querySelector(`#log li[data-event="${u}"]`),
     [event, count, unless],
     { timeout },
   );
@@ -72,10 +74,12 @@ export const tokenCalls = (stack, mark) => stack.provider.requests.slice(mark).f
 export const refreshes = (stack, mark) => tokenCalls(stack, mark).filter((r) => r.grantType === 'refresh_token');
 
 /** The API's GET /me calls since `mark`. */
-export const apiCalls = (stack, mark) => stack.api.requests.slice(mark).filter((r) => r.method === 'GET' && r.path === '/me');
+export const apiCalls = (stack, mark) =>
+  stack.api.requests.slice(mark).filter((r) => r.method === 'GET' && r.path === '/me');
 
 /** The latest `exp` (epoch ms) of every access token the provider issued so far. */
-export const latestExpiry = (stack) => Math.max(...stack.provider.issued.map((t) => decodeJwt(t.accessToken).exp * 1000));
+export const latestExpiry = (stack) =>
+  Math.max(...stack.provider.issued.map((t) => decodeJwt(t.accessToken).exp * 1000));
 
 /**
  * Checks refresh-token rotation against what the provider recorded: after a code exchange,
@@ -94,8 +98,10 @@ export function rotationProblems(calls) {
     }
     if (r.grantType !== 'refresh_token') return;
     const at = `refresh #${i}`;
-    if (presented.has(r.refreshTokenHash)) problems.push(`${at} presented a refresh token already used (${r.refreshTokenHash?.slice(0, 6)})`);
-    else if (r.refreshTokenHash !== held) problems.push(`${at} presented ${r.refreshTokenHash?.slice(0, 6)}, not the latest issued ${held?.slice(0, 6)}`);
+    if (presented.has(r.refreshTokenHash))
+      problems.push(`${at} presented a refresh token already used (${r.refreshTokenHash?.slice(0, 6)})`);
+    else if (r.refreshTokenHash !== held)
+      problems.push(`${at} presented ${r.refreshTokenHash?.slice(0, 6)}, not the latest issued ${held?.slice(0, 6)}`);
     if (r.status !== 200) problems.push(`${at} answered ${r.status} ${r.error ?? ''}`.trim());
     presented.add(r.refreshTokenHash);
     if (r.issuedRefreshTokenHash) held = r.issuedRefreshTokenHash;

@@ -7,7 +7,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startStack } from '../demo/stack.mjs';
 import { launchBrowser, openContext } from './browser.mjs';
 import {
-  BACKGROUND_SCRIPT, TTL, apiCalls, callApi, latestExpiry, logCount, openTabs, refreshes, rotationProblems, tokenCalls, waitForLog,
+  BACKGROUND_SCRIPT,
+  TTL,
+  apiCalls,
+  callApi,
+  latestExpiry,
+  logCount,
+  openTabs,
+  refreshes,
+  rotationProblems,
+  tokenCalls,
+  waitForLog,
 } from './lifecycle-helpers.mjs';
 
 const ROTATION_MS = 50_000; // with TTL 8 s and refreshLeeway 1 s: 6 rotations at the very least
@@ -40,42 +50,46 @@ async function tabs(paths, user, initScript) {
 
 const clean = { pageErrors: [], consoleErrors: [], cspViolations: [] };
 
-test('three tabs calling the API around expiry share one rotation chain for a minute', { timeout: 120_000 }, async () => {
-  const mark = stack.provider.requests.length;
-  const apiMark = stack.api.requests.length;
-  const pages = await tabs(['/', '/static.html', '/'], 'rita');
-  const bursts = [];
-  const end = Date.now() + ROTATION_MS;
-  while (Date.now() < end) {
-    const before = refreshes(stack, mark).length;
-    // all three tabs need a token at the same moment: auth.fetch → getAccessToken in each
-    const results = await Promise.all(pages.map(callApi));
-    bursts.push({ statuses: results.map((r) => r.status), refreshes: refreshes(stack, mark).length - before });
-    if (results.some((r) => r.status !== '200')) break; // the session is broken: no need to wait a minute
-    // time passes between the bursts: uneven gaps while the token is young, and back-to-back
-    // bursts in the last 2.5 s before it expires, where the tabs' scheduled renewals fall
-    // (expiry − leeway − up to a tenth of the lifetime), so every renewal overlaps a burst
-    const nearExpiry = latestExpiry(stack) - Date.now() < 2500;
-    if (!nearExpiry) await pages[0].waitForTimeout(400 + (bursts.length % 5) * 200);
-  }
+test(
+  'three tabs calling the API around expiry share one rotation chain for a minute',
+  { timeout: 120_000 },
+  async () => {
+    const mark = stack.provider.requests.length;
+    const apiMark = stack.api.requests.length;
+    const pages = await tabs(['/', '/static.html', '/'], 'rita');
+    const bursts = [];
+    const end = Date.now() + ROTATION_MS;
+    while (Date.now() < end) {
+      const before = refreshes(stack, mark).length;
+      // all three tabs need a token at the same moment: auth.fetch → getAccessToken in each
+      const results = await Promise.all(pages.map(callApi));
+      bursts.push({ statuses: results.map((r) => r.status), refreshes: refreshes(stack, mark).length - before });
+      if (results.some((r) => r.status !== '200')) break; // the session is broken: no need to wait a minute
+      // time passes between the bursts: uneven gaps while the token is young, and back-to-back
+      // bursts in the last 2.5 s before it expires, where the tabs' scheduled renewals fall
+      // (expiry − leeway − up to a tenth of the lifetime), so every renewal overlaps a burst
+      const nearExpiry = latestExpiry(stack) - Date.now() < 2500;
+      if (!nearExpiry) await pages[0].waitForTimeout(400 + (bursts.length % 5) * 200);
+    }
 
-  // the provider saw one linear chain: each issued refresh token presented once, all accepted
-  expect(rotationProblems(tokenCalls(stack, mark))).toEqual([]);
-  const rotations = refreshes(stack, mark);
-  expect(rotations.length).toBeGreaterThanOrEqual(Math.floor(ROTATION_MS / (TTL * 1000)));
-  // three tabs asking at once never cost more than one refresh, and the bursts did hit refreshes
-  expect(bursts.filter((b) => b.refreshes > 1)).toEqual([]);
-  expect(bursts.filter((b) => b.refreshes === 1).length).toBeGreaterThan(0);
-  // every call succeeded, and the API never saw an expired or rejected token
-  expect(bursts.filter((b) => b.statuses.some((s) => s !== '200'))).toEqual([]);
-  expect(apiCalls(stack, apiMark).filter((r) => r.status !== 200)).toEqual([]);
-  for (const page of pages) {
-    expect(await page.getAttribute('#status', 'data-state')).toBe('signed-in');
-    expect(await logCount(page, 'sessionExpired')).toBe(0);
-    expect(await logCount(page, 'tokenRefreshed')).toBeGreaterThanOrEqual(rotations.length - 1);
-  }
-  expect(session.appProblems()).toEqual(clean);
-});
+    // the provider saw one linear chain: each issued refresh token presented once, all accepted
+    expect(rotationProblems(tokenCalls(stack, mark))).toEqual([]);
+    const rotations = refreshes(stack, mark);
+    expect(rotations.length).toBeGreaterThanOrEqual(Math.floor(ROTATION_MS / (TTL * 1000)));
+    // three tabs asking at once never cost more than one refresh, and the bursts did hit refreshes
+    expect(bursts.filter((b) => b.refreshes > 1)).toEqual([]);
+    expect(bursts.filter((b) => b.refreshes === 1).length).toBeGreaterThan(0);
+    // every call succeeded, and the API never saw an expired or rejected token
+    expect(bursts.filter((b) => b.statuses.some((s) => s !== '200'))).toEqual([]);
+    expect(apiCalls(stack, apiMark).filter((r) => r.status !== 200)).toEqual([]);
+    for (const page of pages) {
+      expect(await page.getAttribute('#status', 'data-state')).toBe('signed-in');
+      expect(await logCount(page, 'sessionExpired')).toBe(0);
+      expect(await logCount(page, 'tokenRefreshed')).toBeGreaterThanOrEqual(rotations.length - 1);
+    }
+    expect(session.appProblems()).toEqual(clean);
+  },
+);
 
 test('a reload takes the session from an open tab; reloading the only tab restores it silently', async () => {
   const [a, b] = await tabs(['/', '/static.html'], 'sam');
@@ -86,7 +100,10 @@ test('a reload takes the session from an open tab; reloading the only tab restor
 
   let mark = stack.provider.requests.length;
   const fromB = []; // everything the reloaded tab (and any frame of it) sends to the provider
-  b.on('request', (r) => r.url().startsWith(stack.provider.issuer) && fromB.push(`${r.method()} ${new URL(r.url()).pathname}`));
+  b.on(
+    'request',
+    (r) => r.url().startsWith(stack.provider.issuer) && fromB.push(`${r.method()} ${new URL(r.url()).pathname}`),
+  );
   await b.reload();
   await b.locator('#status[data-state="signed-in"]').waitFor();
   expect(fromB).toEqual([]);
@@ -168,7 +185,10 @@ describe.each([
     await expect.poll(states, { timeout: 5000 }).toEqual(['signed-out', 'signed-out', 'signed-out']);
     // one tab asked and learnt the grant is gone; the others heard it from that tab
     const told = (await pages[refresher].locator('#log li').allTextContents()).slice(0, 3).join(' | ');
-    expect(refreshes(stack, mark).map((r) => `${r.status} ${r.error}`), `the refreshing tab logged: ${told}`).toEqual(['400 invalid_grant']);
+    expect(
+      refreshes(stack, mark).map((r) => `${r.status} ${r.error}`),
+      `the refreshing tab logged: ${told}`,
+    ).toEqual(['400 invalid_grant']);
     for (const page of pages) {
       expect(await logCount(page, 'sessionExpired')).toBe(1);
       expect(await page.locator('#log li[data-event="sessionExpired"]').textContent()).toContain('invalid_grant');

@@ -60,13 +60,18 @@ function expectNoProblems(allowConsole) {
   expect(session.appProblems({ allowConsole })).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
 }
 
-
 test('a provider that refuses to be framed costs init() a moment, not the whole silentTimeout', async () => {
   session = await openContext(browser, { appOrigin: appOrigin() });
   // the provider answers prompt=none with a page it forbids framing, instead of redirecting back
   await session.context.route(
     (url) => url.searchParams.get('prompt') === 'none',
-    (route) => route.fulfill({ status: 200, contentType: 'text/html', headers: { 'x-frame-options': 'DENY' }, body: '<p>Sign in</p>' }),
+    (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        headers: { 'x-frame-options': 'DENY' },
+        body: '<p>Sign in</p>',
+      }),
   );
   const page = await session.newPage();
   await page.goto(appOrigin() + '/');
@@ -77,7 +82,8 @@ test('a provider that refuses to be framed costs init() a moment, not the whole 
   expect(await page.locator('iframe').count()).toBe(0);
 });
 
-const tokenRequests = (grantType) => stack.provider.requests.filter((r) => r.route === 'token' && (!grantType || r.grantType === grantType));
+const tokenRequests = (grantType) =>
+  stack.provider.requests.filter((r) => r.route === 'token' && (!grantType || r.grantType === grantType));
 
 describe.each(PAGES)('%s', (_name, path) => {
   test('loads signed out under the strict CSP; silent authorization finds no session', async () => {
@@ -129,7 +135,12 @@ describe.each(PAGES)('%s', (_name, path) => {
     const apiBody = JSON.parse((await page.locator('#api-result').textContent()).split('\n').slice(1).join('\n'));
     expect(apiBody).toMatchObject({ sub: 'alice', tokenType: 'Bearer', scope: 'api' });
     const apiCall = stack.api.requests.findLast((r) => r.path === '/me' && r.method === 'GET');
-    expect(apiCall).toMatchObject({ authorization: true, authorizationScheme: 'Bearer', status: 200, origin: appOrigin() });
+    expect(apiCall).toMatchObject({
+      authorization: true,
+      authorizationScheme: 'Bearer',
+      status: 200,
+      origin: appOrigin(),
+    });
 
     // auth.fetch to an origin outside apiOrigins: it arrives, without any credential
     const before = stack.recorder.requests.length;
@@ -148,7 +159,10 @@ describe.each(PAGES)('%s', (_name, path) => {
     const beforeRedirect = stack.recorder.requests.length;
     await page.click('#call-redirect');
     await page.locator('#api-result[data-state="done"]').waitFor();
-    expect(stack.api.requests.findLast((r) => r.path === '/redirect-to-foreign')).toMatchObject({ method: 'GET', authorization: true });
+    expect(stack.api.requests.findLast((r) => r.path === '/redirect-to-foreign')).toMatchObject({
+      method: 'GET',
+      authorization: true,
+    });
     for (const r of stack.recorder.requests.slice(beforeRedirect)) {
       expect('authorization' in r.headers, `${r.method} ${r.path} carried authorization`).toBe(false);
       expect('dpop' in r.headers, `${r.method} ${r.path} carried dpop`).toBe(false);
@@ -179,8 +193,14 @@ describe.each(PAGES)('%s', (_name, path) => {
     expect(await page.getAttribute('#user', 'data-sub')).toBe('erin');
     const since = stack.provider.requests.slice(mark);
     // tokens were in memory only, so the reload had to ask the provider again, without a prompt
-    expect(since.some((r) => (r.route === 'authorization' || r.route === 'pushed_authorization_request') && r.prompt === 'none')).toBe(true);
-    expect(since.filter((r) => r.route === 'token').map((r) => `${r.grantType} ${r.status}`)).toEqual(['authorization_code 200']);
+    expect(
+      since.some(
+        (r) => (r.route === 'authorization' || r.route === 'pushed_authorization_request') && r.prompt === 'none',
+      ),
+    ).toBe(true);
+    expect(since.filter((r) => r.route === 'token').map((r) => `${r.grantType} ${r.status}`)).toEqual([
+      'authorization_code 200',
+    ]);
     expect(stack.pages.requests.slice(pagesMark).map((r) => r.path)).toContain('/silent.html');
     expect(page.url()).toBe(appOrigin() + path);
     await expectNothingAtRest(page);
@@ -204,11 +224,17 @@ describe.each(PAGES)('%s', (_name, path) => {
     // refresh token invalidates its access tokens; oidc-provider cannot revoke JWT access tokens)
     const heldRefreshToken = stack.provider.issued.filter((t) => t.refreshToken).at(-1).refreshToken;
     const revocations = stack.provider.requests.filter((r) => r.route === 'revocation').slice(revocationsBefore);
-    expect(revocations.map((r) => [r.tokenHash === hashSecret(heldRefreshToken), r.tokenTypeHint, r.status])).toEqual([[true, 'refresh_token', 200]]);
+    expect(revocations.map((r) => [r.tokenHash === hashSecret(heldRefreshToken), r.tokenTypeHint, r.status])).toEqual([
+      [true, 'refresh_token', 200],
+    ]);
     const refresh = await fetch(`${stack.provider.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: heldRefreshToken, client_id: 'spa-demo' }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: heldRefreshToken,
+        client_id: 'spa-demo',
+      }),
     });
     expect(refresh.status).toBe(400);
     expect((await refresh.json()).error).toBe('invalid_grant');

@@ -51,7 +51,10 @@ async function loginInPopup(popup, user = 'alice') {
   await popup.click('button[type="submit"]');
   const consent = popup.locator('input[name="prompt"][value="consent"]');
   // Either the consent page comes (first login of this user), or the popup goes back and closes.
-  const next = await Promise.race([consent.waitFor({ state: 'attached' }).then(() => 'consent'), popup.waitForEvent('close').then(() => 'closed')]).catch(() => 'closed');
+  const next = await Promise.race([
+    consent.waitFor({ state: 'attached' }).then(() => 'consent'),
+    popup.waitForEvent('close').then(() => 'closed'),
+  ]).catch(() => 'closed');
   if (next === 'consent') await Promise.all([popup.waitForEvent('close'), popup.click('button[type="submit"]')]);
 }
 
@@ -85,7 +88,10 @@ describe('popup login', () => {
       const openerTokens = tokenRequests(page);
       // every authorization request of the context, the popup's first included
       const authorize = [];
-      session.context.on('request', (r) => r.url().startsWith(`${stack.provider.issuer}/auth?`) && authorize.push(new URL(r.url())));
+      session.context.on(
+        'request',
+        (r) => r.url().startsWith(`${stack.provider.issuer}/auth?`) && authorize.push(new URL(r.url())),
+      );
       const popup = await clickPopup(page);
       const popupTokens = tokenRequests(popup);
       await loginInPopup(popup, 'popper');
@@ -102,7 +108,9 @@ describe('popup login', () => {
       const pushed = stack.provider.requests.filter((r) => r.route === 'pushed_authorization_request');
       expect(pushed.at(-1)).toMatchObject({ status: 201 });
       expect(findLeaks(await collectBrowserState(page), issuedSecrets(stack.provider))).toEqual([]);
-      expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')))).toEqual([]);
+      expect(
+        await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.'))),
+      ).toEqual([]);
       expect(session.appProblems()).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
     });
   });
@@ -125,7 +133,10 @@ describe('popup login', () => {
     const page = await open(stack);
     const popup = await clickPopup(page);
     await popup.locator('input[name="login"]').waitFor();
-    await Promise.all([popup.waitForEvent('close'), page.evaluate(() => window.SpaAuthDemo.auth.logout({ localOnly: true }))]);
+    await Promise.all([
+      popup.waitForEvent('close'),
+      page.evaluate(() => window.SpaAuthDemo.auth.logout({ localOnly: true })),
+    ]);
     await page.locator('#log li[data-event="error"]').first().waitFor();
     expect(await lastLog(page)).toContain('popup_closed');
   });
@@ -141,7 +152,10 @@ describe('popup login', () => {
     const authTime = () => page.evaluate(() => window.SpaAuthDemo.auth.user.auth_time);
     const sessionBefore = await page.evaluate(() => window.SpaAuthDemo.auth.user.iat);
 
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.evaluate(() => void (window.SpaAuthDemo.stepUp = window.SpaAuthDemo.auth.loginWithPopup({ maxAge: 0 })))]);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.evaluate(() => void (window.SpaAuthDemo.stepUp = window.SpaAuthDemo.auth.loginWithPopup({ maxAge: 0 }))),
+    ]);
     await popup.locator('input[name="login"]').waitFor(); // max_age=0: the provider asks again
     // meanwhile the current session goes on
     expect(await page.evaluate(() => window.SpaAuthDemo.auth.getAccessToken().then((t) => t.length > 0))).toBe(true);
@@ -184,10 +198,21 @@ test('popup blocked: no window without a user gesture, popup_blocked, nothing le
     const page = await open(stack, '/', strict);
     // Called from a timer, long after any user gesture (Playwright's evaluate counts as one, and
     // Chromium's user activation lasts 5 s): the browser's blocker refuses window.open.
-    await page.evaluate(() => setTimeout(() => window.SpaAuthDemo.auth.loginWithPopup().then(() => (window.popupResult = 'resolved'), (e) => (window.popupResult = e.code)), 5500));
+    await page.evaluate(() =>
+      setTimeout(
+        () =>
+          window.SpaAuthDemo.auth.loginWithPopup().then(
+            () => (window.popupResult = 'resolved'),
+            (e) => (window.popupResult = e.code),
+          ),
+        5500,
+      ),
+    );
     await page.waitForFunction(() => window.popupResult !== undefined, null, { timeout: 20_000 });
     expect(await page.evaluate(() => window.popupResult)).toBe('popup_blocked');
-    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')))).toEqual([]);
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')))).toEqual(
+      [],
+    );
     expect(session.context.pages()).toHaveLength(1);
   } finally {
     await session?.close();
@@ -204,7 +229,14 @@ test('a provider that sets Cross-Origin-Opener-Policy: same-origin: window.opene
   // the provider's page has no opener: only a same-origin channel can carry the answer back
   expect(await popup.evaluate(() => window.opener)).toBeNull();
   // and the opener's handle reads `closed` although the popup is open: that alone must not fail the login
-  expect(await page.evaluate(() => new Promise((r) => setTimeout(() => r(document.querySelector('#log li[data-event="error"]')?.textContent ?? null), 600)))).toBeNull();
+  expect(
+    await page.evaluate(
+      () =>
+        new Promise((r) =>
+          setTimeout(() => r(document.querySelector('#log li[data-event="error"]')?.textContent ?? null), 600),
+        ),
+    ),
+  ).toBeNull();
   await loginInPopup(popup, 'coop-user');
   await page.locator('#status[data-state="signed-in"]').waitFor();
   expect(await page.getAttribute('#user', 'data-sub')).toBe('coop-user');
@@ -215,7 +247,10 @@ describe('UserInfo', () => {
   let stack;
   beforeAll(async () => {
     // access tokens for the UserInfo endpoint (not the demo API), with DPoP nonces required
-    stack = await stackWith({ provider: { userinfoTokens: true, requireDpopNonce: true }, clientOptions: { scope: 'openid profile offline_access' } });
+    stack = await stackWith({
+      provider: { userinfoTokens: true, requireDpopNonce: true },
+      clientOptions: { scope: 'openid profile offline_access' },
+    });
   });
   /** DPoP nonce challenges are answered 400 / 401 on purpose; the browser logs them. */
   const nonceChallenge = (c) => /status of (400|401)/.test(c.text);
@@ -233,7 +268,10 @@ describe('UserInfo', () => {
       await page.click('#userinfo');
       await page.locator('#userinfo-result[data-state="done"]').waitFor();
       expect(await page.getAttribute('#userinfo-result', 'data-status')).toBe('ok');
-      expect(JSON.parse(await page.textContent('#userinfo-result'))).toMatchObject({ sub: `info-${mode.toLowerCase()}`, name: `Info-${mode.toLowerCase()}` });
+      expect(JSON.parse(await page.textContent('#userinfo-result'))).toMatchObject({
+        sub: `info-${mode.toLowerCase()}`,
+        name: `Info-${mode.toLowerCase()}`,
+      });
       const calls = () => stack.provider.requests.slice(mark).filter((r) => r.route === 'userinfo');
       expect(calls().at(-1)).toMatchObject({ status: 200, ...(mode === 'DPoP' && { dpop: true }) });
       const count = calls().length;
@@ -241,9 +279,17 @@ describe('UserInfo', () => {
       await page.evaluate(() => window.SpaAuthDemo.auth.getUserInfo());
       expect(calls()).toHaveLength(count);
       // a new access token, a new request
-      await page.evaluate(() => window.SpaAuthDemo.auth.getAccessToken({ forceRefresh: true }).then(() => window.SpaAuthDemo.auth.getUserInfo()));
+      await page.evaluate(() =>
+        window.SpaAuthDemo.auth
+          .getAccessToken({ forceRefresh: true })
+          .then(() => window.SpaAuthDemo.auth.getUserInfo()),
+      );
       expect(calls().length).toBeGreaterThan(count);
-      expect(session.appProblems({ allowConsole: nonceChallenge })).toEqual({ pageErrors: [], consoleErrors: [], cspViolations: [] });
+      expect(session.appProblems({ allowConsole: nonceChallenge })).toEqual({
+        pageErrors: [],
+        consoleErrors: [],
+        cspViolations: [],
+      });
     });
   });
 
@@ -255,7 +301,12 @@ describe('UserInfo', () => {
     const seen = [];
     await session.context.route(`${stack.provider.issuer}/me`, (route) => {
       seen.push(route.request().headers());
-      return route.fulfill({ status: 200, contentType: 'application/json', headers: { 'access-control-allow-origin': stack.pages.url }, body: JSON.stringify({ sub: 'mallory', name: 'Mallory' }) });
+      return route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        headers: { 'access-control-allow-origin': stack.pages.url },
+        body: JSON.stringify({ sub: 'mallory', name: 'Mallory' }),
+      });
     });
     await page.click('#userinfo');
     await page.locator('#userinfo-result[data-state="done"]').waitFor();
@@ -268,7 +319,14 @@ describe('UserInfo', () => {
 
   test('signed out: login_required', async () => {
     const page = await open(stack, '/?dpop=0');
-    expect(await page.evaluate(() => window.SpaAuthDemo.auth.getUserInfo().then(() => 'resolved', (e) => e.code))).toBe('login_required');
+    expect(
+      await page.evaluate(() =>
+        window.SpaAuthDemo.auth.getUserInfo().then(
+          () => 'resolved',
+          (e) => e.code,
+        ),
+      ),
+    ).toBe('login_required');
   });
 });
 
@@ -283,14 +341,19 @@ describe('appState', () => {
     const value = { page: 'orders', filter: 'späť-42', n: [1, 2] };
     await page.fill('#app-state', JSON.stringify(value));
     const sent = [];
-    page.on('request', (r) => r.url().startsWith(stack.provider.issuer) && sent.push(decodeURIComponent(r.url()) + (r.postData() ?? '')));
+    page.on(
+      'request',
+      (r) => r.url().startsWith(stack.provider.issuer) && sent.push(decodeURIComponent(r.url()) + (r.postData() ?? '')),
+    );
     await page.click('#login');
     await login(page, { appOrigin: stack.pages.url, user: 'stateful' });
     await page.locator('#status[data-state="signed-in"]').waitFor();
     await expect.poll(() => page.textContent('#app-state-result')).toBe(JSON.stringify(value));
     expect(sent.length).toBeGreaterThan(0);
     for (const s of sent) expect(s).not.toContain('orders');
-    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')))).toEqual([]);
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')))).toEqual(
+      [],
+    );
   });
 
   test('an appState over 4,096 bytes is refused with invalid_config: no redirect, nothing stored', async () => {
@@ -300,6 +363,8 @@ describe('appState', () => {
     await page.locator('#log li[data-event="error"]').first().waitFor();
     expect(await lastLog(page)).toContain('invalid_config');
     expect(page.url()).toBe(stack.pages.url + '/');
-    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')))).toEqual([]);
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')))).toEqual(
+      [],
+    );
   });
 });

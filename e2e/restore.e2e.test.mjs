@@ -24,7 +24,12 @@ beforeAll(async () => {
   for (const p of [framing, quirky]) for (const a of Object.values(apps)) p.allow(a.url);
 });
 afterAll(async () => {
-  await Promise.all([browser?.close(), framing?.stop(), quirky?.stop(), ...Object.values(apps ?? {}).map((a) => a.stop())]);
+  await Promise.all([
+    browser?.close(),
+    framing?.stop(),
+    quirky?.stop(),
+    ...Object.values(apps ?? {}).map((a) => a.stop()),
+  ]);
 });
 afterEach(async () => {
   await session?.close();
@@ -45,7 +50,11 @@ async function settled(page) {
 }
 
 /** The stub provider records a code by the first 12 hex digits of its SHA-256. */
-const hashCode = (code) => createHash('sha256').update(code ?? '').digest('hex').slice(0, 12);
+const hashCode = (code) =>
+  createHash('sha256')
+    .update(code ?? '')
+    .digest('hex')
+    .slice(0, 12);
 const errors = (app) => app.events.filter((e) => e.event === 'error');
 const authorizeRequests = (provider, mark) => provider.requests.slice(mark).filter((r) => r.route === 'authorize');
 
@@ -53,7 +62,10 @@ const authorizeRequests = (provider, mark) => provider.requests.slice(mark).filt
 async function signInAtProvider(page, appUrl, user) {
   await page.locator('input[name="login"]').waitFor();
   await page.fill('input[name="login"]', user);
-  await Promise.all([page.waitForURL((u) => u.href.startsWith(appUrl), { timeout: 20_000 }), page.click('button[type="submit"]')]);
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(appUrl), { timeout: 20_000 }),
+    page.click('button[type="submit"]'),
+  ]);
 }
 
 describe('a provider that answers prompt=none with a login page left in the frame', () => {
@@ -69,7 +81,9 @@ describe('a provider that answers prompt=none with a login page left in the fram
     expect(errors(first).map((e) => e.code)).toEqual(['timeout']);
     expect(errors(first)[0].message).toContain('silentAuthorization: false');
     // what the tab keeps: a public flag (a time), never a token
-    const stored = await page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.startsWith('spa-auth.framed.'))));
+    const stored = await page.evaluate(() =>
+      Object.fromEntries(Object.entries(sessionStorage).filter(([k]) => k.startsWith('spa-auth.framed.'))),
+    );
     expect(Object.keys(stored)).toEqual([`spa-auth.framed.${framing.issuer}`]);
     expect(Object.values(stored)[0]).toMatch(/^\d+$/);
 
@@ -122,7 +136,7 @@ describe('a provider that answers prompt=none with a login page left in the fram
 });
 
 describe('a provider that answers a later login with the response to an earlier request', () => {
-  test('the silent page at top level sends the user on to the login\'s returnTo, where the session is restored', async () => {
+  test("the silent page at top level sends the user on to the login's returnTo, where the session is restored", async () => {
     const app = apps.silentPage;
     const { newPage } = await open(app, quirky);
     const page = await newPage();
@@ -130,7 +144,14 @@ describe('a provider that answers a later login with the response to an earlier 
     expect((await settled(page)).result).toMatchObject({ authenticated: false });
 
     const stray = [];
-    page.on('request', (r) => r.isNavigationRequest() && r.frame() === page.mainFrame() && r.url().startsWith(`${app.url}/silent.html?`) && stray.push(new URL(r.url())));
+    page.on(
+      'request',
+      (r) =>
+        r.isNavigationRequest() &&
+        r.frame() === page.mainFrame() &&
+        r.url().startsWith(`${app.url}/silent.html?`) &&
+        stray.push(new URL(r.url())),
+    );
     const mark = quirky.requests.length;
     await page.evaluate(() => void window.app.login('/orders?tab=2'));
     await signInAtProvider(page, app.url, 'cy');
@@ -138,7 +159,12 @@ describe('a provider that answers a later login with the response to an earlier 
     const landed = await settled(page);
 
     // the provider did answer with the earlier (silent) request's response, at top level on the silent page
-    expect(quirky.requests.slice(mark).filter((r) => r.route === 'login').map((r) => r.answered)).toEqual(['an earlier request']);
+    expect(
+      quirky.requests
+        .slice(mark)
+        .filter((r) => r.route === 'login')
+        .map((r) => r.answered),
+    ).toEqual(['an earlier request']);
     expect(stray).toHaveLength(1);
     // ... which was exchanged by nobody; the user is signed in on returnTo through silent authorization
     expect(landed.result).toMatchObject({ authenticated: true });
@@ -160,10 +186,20 @@ describe('a provider that answers a later login with the response to an earlier 
     await page.evaluate(() => void window.app.login('/'));
     await signInAtProvider(page, app.url, 'dee');
     const landed = await settled(page);
-    expect(quirky.requests.slice(mark).filter((r) => r.route === 'login').map((r) => r.answered)).toEqual(['an earlier request']);
+    expect(
+      quirky.requests
+        .slice(mark)
+        .filter((r) => r.route === 'login')
+        .map((r) => r.answered),
+    ).toEqual(['an earlier request']);
     expect(landed.result).toMatchObject({ authenticated: true });
     expect(errors(landed).map((e) => e.code)).toEqual(['invalid_state']);
-    expect(quirky.requests.slice(mark).filter((r) => r.route === 'token').map((r) => r.status)).toEqual([200]);
+    expect(
+      quirky.requests
+        .slice(mark)
+        .filter((r) => r.route === 'token')
+        .map((r) => r.status),
+    ).toEqual([200]);
     expect(new URL(page.url()).search).toBe('');
   });
 });
@@ -184,7 +220,10 @@ describe('a reopened callback URL (oidc-provider)', () => {
     await page.goto(`${appOrigin}/`);
     await page.locator('#status[data-state="signed-out"]').waitFor();
     let callbackUrl;
-    page.on('request', (r) => r.isNavigationRequest() && new URL(r.url()).searchParams.has('code') && (callbackUrl = r.url()));
+    page.on(
+      'request',
+      (r) => r.isNavigationRequest() && new URL(r.url()).searchParams.has('code') && (callbackUrl = r.url()),
+    );
     await page.click('#login');
     await login(page, { appOrigin, user: 'eve' });
     await page.locator('#status[data-state="signed-in"]').waitFor();

@@ -41,13 +41,22 @@ describe('default stack', () => {
     expect(renewed.refresh_token).not.toBe(first);
     expect(decodeJwt(renewed.access_token)).toMatchObject({ sub: 'dave', aud: 'urn:spa-auth:demo-api' });
     const refreshes = stack.provider.requests.filter((r) => r.grantType === 'refresh_token');
-    expect(refreshes.at(-1)).toMatchObject({ status: 200, refreshTokenHash: hashSecret(first), issuedRefreshTokenHash: hashSecret(renewed.refresh_token) });
+    expect(refreshes.at(-1)).toMatchObject({
+      status: 200,
+      refreshTokenHash: hashSecret(first),
+      issuedRefreshTokenHash: hashSecret(renewed.refresh_token),
+    });
 
     const replay = await rawRefresh(stack.provider.issuer, first);
     expect(replay).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
-    const hashes = stack.provider.requests.filter((r) => r.grantType === 'refresh_token').map((r) => r.refreshTokenHash);
+    const hashes = stack.provider.requests
+      .filter((r) => r.grantType === 'refresh_token')
+      .map((r) => r.refreshTokenHash);
     expect(hashes.filter((h) => h === hashSecret(first))).toHaveLength(2); // how a test spots reuse
-    expect(await rawRefresh(stack.provider.issuer, renewed.refresh_token)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await rawRefresh(stack.provider.issuer, renewed.refresh_token)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
   });
 
   test('revocation of the refresh token ends the grant; a JWT access token cannot be revoked', async () => {
@@ -61,8 +70,15 @@ describe('default stack', () => {
     const res = await revoke(tokens.refresh_token, 'refresh_token');
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(stack.pages.url);
-    expect(stack.provider.requests.at(-1)).toMatchObject({ route: 'revocation', tokenHash: hashSecret(tokens.refresh_token), status: 200 });
-    expect(await rawRefresh(stack.provider.issuer, tokens.refresh_token)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(stack.provider.requests.at(-1)).toMatchObject({
+      route: 'revocation',
+      tokenHash: hashSecret(tokens.refresh_token),
+      status: 200,
+    });
+    expect(await rawRefresh(stack.provider.issuer, tokens.refresh_token)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
     expect((await revoke(tokens.access_token, 'access_token')).status).toBe(400);
   });
 
@@ -70,7 +86,10 @@ describe('default stack', () => {
     const frank = await headlessLogin({ issuer: stack.provider.issuer, redirectUri, user: 'frank' });
     const grace = await headlessLogin({ issuer: stack.provider.issuer, redirectUri, user: 'grace' });
     expect(await stack.provider.revokeGrants('frank')).toBe(1);
-    expect(await rawRefresh(stack.provider.issuer, frank.tokens.refresh_token)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await rawRefresh(stack.provider.issuer, frank.tokens.refresh_token)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_grant' },
+    });
     expect((await rawRefresh(stack.provider.issuer, grace.tokens.refresh_token)).status).toBe(200);
     expect(await stack.provider.endSessions('grace')).toBe(1);
   });
@@ -87,16 +106,25 @@ describe('default stack', () => {
   test('CORS: the provider answers the app origin only; the API too; the recorder everyone', async () => {
     const discovery = `${stack.provider.issuer}/token`;
     const preflight = (url, origin) =>
-      fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'dpop' } });
-    expect((await preflight(discovery, stack.pages.url)).headers.get('access-control-allow-origin')).toBe(stack.pages.url);
+      fetch(url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'dpop' },
+      });
+    expect((await preflight(discovery, stack.pages.url)).headers.get('access-control-allow-origin')).toBe(
+      stack.pages.url,
+    );
     const other = await fetch(`${stack.provider.issuer}/token`, {
       method: 'POST',
       headers: { origin: 'http://127.0.0.1:1', 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'spa-demo' }),
     });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await preflight(`${stack.api.url}/me`, stack.pages.url)).headers.get('access-control-allow-headers')).toMatch(/dpop/);
-    expect((await preflight(`${stack.api.url}/me`, 'http://127.0.0.1:1')).headers.get('access-control-allow-origin')).toBeNull();
+    expect(
+      (await preflight(`${stack.api.url}/me`, stack.pages.url)).headers.get('access-control-allow-headers'),
+    ).toMatch(/dpop/);
+    expect(
+      (await preflight(`${stack.api.url}/me`, 'http://127.0.0.1:1')).headers.get('access-control-allow-origin'),
+    ).toBeNull();
     const rec = await preflight(`${stack.recorder.url}/echo`, 'http://127.0.0.1:1');
     expect(rec.headers.get('access-control-allow-headers')).toBe('dpop');
   });
@@ -116,7 +144,9 @@ describe('default stack', () => {
       .sign(privateKey);
     const res = await me(`Bearer ${forged}`);
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="access token rejected"');
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer error="invalid_token", error_description="access token rejected"',
+    );
     const { tokens } = await headlessLogin({ issuer: stack.provider.issuer, redirectUri, user: 'ivan' });
     expect((await me(`DPoP ${tokens.access_token}`)).status).toBe(401); // not DPoP-bound
 
@@ -161,7 +191,9 @@ describe('DPoP and PAR switches', () => {
       const session = await headlessLogin({ issuer: stack.provider.issuer, redirectUri, user: 'judy', dpop: true });
       expect(session.tokens.token_type.toLowerCase()).toBe('dpop');
       expect(decodeJwt(session.tokens.access_token).cnf.jkt).toBeTruthy();
-      expect(stack.provider.requests.some((r) => r.route === 'token' && r.status === 400 && r.error === 'use_dpop_nonce')).toBe(true);
+      expect(
+        stack.provider.requests.some((r) => r.route === 'token' && r.status === 400 && r.error === 'use_dpop_nonce'),
+      ).toBe(true);
 
       const url = `${stack.api.url}/me`;
       let res = await callApi(url, session.tokens.access_token, session.dpop);
@@ -171,7 +203,12 @@ describe('DPoP and PAR switches', () => {
       stack.api.setRequireDpopNonce(true);
       const first = await callApi(url, session.tokens.access_token, session.dpop).catch((e) => e);
       expect(oauth.isDPoPNonceError(first)).toBe(true);
-      expect(stack.api.requests.at(-1)).toMatchObject({ status: 401, error: 'use_dpop_nonce', dpop: true, authorizationScheme: 'DPoP' });
+      expect(stack.api.requests.at(-1)).toMatchObject({
+        status: 401,
+        error: 'use_dpop_nonce',
+        dpop: true,
+        authorizationScheme: 'DPoP',
+      });
       res = await callApi(url, session.tokens.access_token, session.dpop);
       expect(res.status).toBe(200);
 
@@ -192,7 +229,9 @@ describe('DPoP and PAR switches', () => {
           .setIssuedAt()
           .sign(attacker.privateKey);
       const attackerJwk = await exportJWK(attacker.publicKey);
-      const stolen = await fetch(url, { headers: { authorization: `DPoP ${session.tokens.access_token}`, dpop: await proof(randomUUID(), undefined) } });
+      const stolen = await fetch(url, {
+        headers: { authorization: `DPoP ${session.tokens.access_token}`, dpop: await proof(randomUUID(), undefined) },
+      });
       expect(stolen.status).toBe(401);
       expect(stack.api.requests.at(-1).error).toBe('invalid_dpop_proof');
 
@@ -212,7 +251,9 @@ describe('DPoP and PAR switches', () => {
       expect(plain.authorizationError).toBe('invalid_request');
       const pushed = await headlessLogin({ issuer: stack.provider.issuer, redirectUri, par: true, user: 'ken' });
       expect(decodeJwt(pushed.tokens.access_token).sub).toBe('ken');
-      expect(stack.provider.requests.some((r) => r.route === 'pushed_authorization_request' && r.status === 201)).toBe(true);
+      expect(stack.provider.requests.some((r) => r.route === 'pushed_authorization_request' && r.status === 201)).toBe(
+        true,
+      );
     } finally {
       await stack.stop();
     }
@@ -220,7 +261,11 @@ describe('DPoP and PAR switches', () => {
 
   test('startApi/startProvider can run alone on free ports', async () => {
     const provider = await startProvider({ appOrigins: ['http://127.0.0.1:9'] });
-    const api = await startApi({ issuer: provider.issuer, audience: 'urn:spa-auth:demo-api', allowedOrigin: 'http://127.0.0.1:9' });
+    const api = await startApi({
+      issuer: provider.issuer,
+      audience: 'urn:spa-auth:demo-api',
+      allowedOrigin: 'http://127.0.0.1:9',
+    });
     try {
       expect(new URL(provider.issuer).hostname).toBe('127.0.0.1');
       expect(new URL(api.url).hostname).toBe('127.0.0.1');

@@ -24,7 +24,12 @@ const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
  * @param {{ clientId?: string, appOrigins?: string[], framePage?: boolean, replayPending?: boolean }} [o]
  * @returns {Promise<{ issuer: string, clientId: string, requests: object[], allow: (origin: string) => void, stop: () => Promise<void> }>}
  */
-export async function startStubProvider({ clientId = 'stub-spa', appOrigins = [], framePage = true, replayPending = true } = {}) {
+export async function startStubProvider({
+  clientId = 'stub-spa',
+  appOrigins = [],
+  framePage = true,
+  replayPending = true,
+} = {}) {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'stub', alg: 'RS256', use: 'sig' };
   const origins = new Set(appOrigins);
@@ -34,8 +39,12 @@ export async function startStubProvider({ clientId = 'stub-spa', appOrigins = []
   const recorded = [];
   let issuer = '';
 
-  const cors = (req) => (origins.has(req.headers.origin) ? { 'access-control-allow-origin': req.headers.origin, vary: 'origin' } : {});
-  const json = (req, res, status, body) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors(req) }).end(JSON.stringify(body));
+  const cors = (req) =>
+    origins.has(req.headers.origin) ? { 'access-control-allow-origin': req.headers.origin, vary: 'origin' } : {};
+  const json = (req, res, status, body) =>
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors(req) })
+      .end(JSON.stringify(body));
   const browserOf = (req, res) => {
     const sid = /(?:^|;\s*)stub_sid=([\w-]+)/.exec(req.headers.cookie ?? '')?.[1];
     if (sid && browsers.has(sid)) return browsers.get(sid);
@@ -57,8 +66,14 @@ export async function startStubProvider({ clientId = 'stub-spa', appOrigins = []
   };
   const loginPage = (res, rid) =>
     res
-      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-frame-options': 'DENY', 'cache-control': 'no-store' })
-      .end(`<!doctype html><meta charset="utf-8"><title>Sign in</title><form method="post" action="/login"><input type="hidden" name="rid" value="${escape(rid)}"><input name="login" autofocus><input name="password" type="password"><button type="submit">Sign in</button></form>`);
+      .writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'x-frame-options': 'DENY',
+        'cache-control': 'no-store',
+      })
+      .end(
+        `<!doctype html><meta charset="utf-8"><title>Sign in</title><form method="post" action="/login"><input type="hidden" name="rid" value="${escape(rid)}"><input name="login" autofocus><input name="password" type="password"><button type="submit">Sign in</button></form>`,
+      );
 
   const routes = {
     'GET /.well-known/openid-configuration': (req, res) =>
@@ -86,11 +101,13 @@ export async function startStubProvider({ clientId = 'stub-spa', appOrigins = []
         entry.answer = 'code';
         return answer(res, p, b.user);
       }
-      if (replayPending && !(b.pending && Date.now() - b.pending.at < PENDING_MS)) b.pending = { params: p, at: Date.now() };
+      if (replayPending && !(b.pending && Date.now() - b.pending.at < PENDING_MS))
+        b.pending = { params: p, at: Date.now() };
       if (p.prompt === 'none' && !framePage) {
         entry.answer = 'login_required';
         const to = new URL(p.redirect_uri);
-        for (const [k, v] of Object.entries({ error: 'login_required', state: p.state ?? '', iss: issuer })) to.searchParams.set(k, v);
+        for (const [k, v] of Object.entries({ error: 'login_required', state: p.state ?? '', iss: issuer }))
+          to.searchParams.set(k, v);
         return res.writeHead(302, { location: to.href }).end();
       }
       entry.answer = 'login page';
@@ -107,19 +124,39 @@ export async function startStubProvider({ clientId = 'stub-spa', appOrigins = []
       // The quirk: the earliest pending request of this browser gets the answer, not this one.
       const target = replayPending && b.pending && Date.now() - b.pending.at < PENDING_MS ? b.pending.params : p;
       b.pending = undefined;
-      recorded.push({ route: 'login', answered: target === p ? 'this request' : 'an earlier request', state: target.state });
+      recorded.push({
+        route: 'login',
+        answered: target === p ? 'this request' : 'an earlier request',
+        state: target.state,
+      });
       return answer(res, target, b.user);
     },
-    'OPTIONS /token': (req, res) => res.writeHead(204, { ...cors(req), 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type' }).end(),
+    'OPTIONS /token': (req, res) =>
+      res
+        .writeHead(204, {
+          ...cors(req),
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': 'content-type',
+        })
+        .end(),
     'POST /token': async (req, res) => {
       const form = new URLSearchParams(await body(req));
       const code = form.get('code') ?? '';
-      const entry = { route: 'token', grantType: form.get('grant_type'), codeHash: createHash('sha256').update(code).digest('hex').slice(0, 12) };
+      const entry = {
+        route: 'token',
+        grantType: form.get('grant_type'),
+        codeHash: createHash('sha256').update(code).digest('hex').slice(0, 12),
+      };
       recorded.push(entry);
       const c = codes.get(code);
       codes.delete(code);
       const verifier = form.get('code_verifier') ?? '';
-      if (!c || form.get('grant_type') !== 'authorization_code' || b64u(createHash('sha256').update(verifier).digest()) !== c.challenge || form.get('redirect_uri') !== c.redirectUri) {
+      if (
+        !c ||
+        form.get('grant_type') !== 'authorization_code' ||
+        b64u(createHash('sha256').update(verifier).digest()) !== c.challenge ||
+        form.get('redirect_uri') !== c.redirectUri
+      ) {
         entry.status = 400;
         return json(req, res, 400, { error: 'invalid_grant' });
       }
@@ -132,7 +169,13 @@ export async function startStubProvider({ clientId = 'stub-spa', appOrigins = []
         .setExpirationTime(now + 600)
         .sign(privateKey);
       entry.status = 200;
-      return json(req, res, 200, { access_token: random(), token_type: 'Bearer', expires_in: 300, id_token: idToken, scope: 'openid' });
+      return json(req, res, 200, {
+        access_token: random(),
+        token_type: 'Bearer',
+        expires_in: 300,
+        id_token: idToken,
+        scope: 'openid',
+      });
     },
   };
 

@@ -112,13 +112,20 @@ test('a duplicated tab cannot replay the callback the first tab consumed', async
   await expect.poll(() => authorizeUrl).toBeDefined();
   await session.context.unroute(isAuthorize);
   // window.open copies the opener's sessionStorage, as "Duplicate tab" does: B holds a copy.
-  const [b] = await Promise.all([session.context.waitForEvent('page'), a.evaluate(() => void window.open('/favicon.svg'))]);
+  const [b] = await Promise.all([
+    session.context.waitForEvent('page'),
+    a.evaluate(() => void window.open('/favicon.svg')),
+  ]);
   await b.waitForLoadState();
-  const transactions = (page) => page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')).length);
+  const transactions = (page) =>
+    page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('spa-auth.tx.')).length);
   expect(await transactions(b)).toBe(1);
 
   let callbackUrl;
-  a.on('request', (r) => r.isNavigationRequest() && new URL(r.url()).searchParams.has('code') && (callbackUrl = r.url()));
+  a.on(
+    'request',
+    (r) => r.isNavigationRequest() && new URL(r.url()).searchParams.has('code') && (callbackUrl = r.url()),
+  );
   const exchanges = () => stack.provider.requests.filter((r) => r.grantType === 'authorization_code');
   const mark = exchanges().length;
   await a.goto(authorizeUrl);
@@ -169,7 +176,9 @@ test('a client destroyed while its refresh is at the provider hands the new refr
     { times: 1 },
   );
   const mark = refreshes().length;
-  await a.evaluate(() => void (window.extraRefresh = window.extra.getAccessToken({ forceRefresh: true }).catch((e) => e.code)));
+  await a.evaluate(
+    () => void (window.extraRefresh = window.extra.getAccessToken({ forceRefresh: true }).catch((e) => e.code)),
+  );
   await atProvider;
   await a.evaluate(() => window.extra.destroy()); // unmounted while the answer is on its way
   release();
@@ -180,7 +189,11 @@ test('a client destroyed while its refresh is at the provider hands the new refr
   await expect.poll(() => refreshes().length).toBe(mark + 2);
   const presented = refreshes().map((r) => r.refreshTokenHash);
   expect(new Set(presented).size).toBe(presented.length); // no refresh token used twice
-  expect(refreshes().slice(mark).map((r) => r.status)).toEqual([200, 200]);
+  expect(
+    refreshes()
+      .slice(mark)
+      .map((r) => r.status),
+  ).toEqual([200, 200]);
   await b.locator('#log li[data-event="tokenRefreshed"]').nth(1).waitFor();
   for (const page of [a, b]) {
     expect(await page.getAttribute('#status', 'data-state')).toBe('signed-in');

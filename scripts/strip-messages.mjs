@@ -38,7 +38,10 @@ export function stripMessages() {
           const arg = node.arguments[MESSAGE_ARG[node.expression.getText(file)] ?? -1];
           // A message may also be chosen by a condition: empty both of its sentences.
           for (const text of arg && ts.isConditionalExpression(arg) ? [arg.whenTrue, arg.whenFalse] : [arg]) {
-            if (text && (ts.isStringLiteral(text) || ts.isNoSubstitutionTemplateLiteral(text) || ts.isTemplateExpression(text))) {
+            if (
+              text &&
+              (ts.isStringLiteral(text) || ts.isNoSubstitutionTemplateLiteral(text) || ts.isTemplateExpression(text))
+            ) {
               spans.push([text.getStart(file), text.getEnd()]);
             }
           }

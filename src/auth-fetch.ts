@@ -65,13 +65,23 @@ const TEXT = /^[\x20-\x7e]{1,256}$/;
  * const res = await authFetch('https://api.example.com/me');
  * ```
  */
-export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fetch, emit, baseUrl }: AuthFetchOptions): (input: Request | string | URL, init?: RequestInit) => Promise<Response> {
+export function createAuthFetch({
+  apiOrigins,
+  getAccessToken,
+  dpop: getDPoP,
+  fetch,
+  emit,
+  baseUrl,
+}: AuthFetchOptions): (input: Request | string | URL, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
     // The request is built first, the way fetch() builds it (a Request from any realm by its
     // URL, anything else by its string form), and its URL is the one checked and requested: a
     // `{ url }` link object is not a Request. Strings and URLs resolve against the page. Being a
     // Request, it keeps the body replayable (a clone() per attempt).
-    const base = new Request(typeof input === 'string' || input instanceof URL ? new URL(input, baseUrl()) : input, init);
+    const base = new Request(
+      typeof input === 'string' || input instanceof URL ? new URL(input, baseUrl()) : input,
+      init,
+    );
     const url = new URL(base.url);
     // Exact origin, and an http(s) URL with no userinfo (a blob: URL has its creator's origin).
     if (!apiOrigins.includes(url.origin) || !url.href.startsWith(`${url.origin}/`)) return fetch(base);
@@ -96,7 +106,9 @@ export function createAuthFetch({ apiOrigins, getAccessToken, dpop: getDPoP, fet
     /** The first Bearer or DPoP challenge of a 401 or 403 that carries an error. */
     const challenge = (res: Response) =>
       [401, 403].includes(res.status)
-        ? parseChallenges(res.headers.get('www-authenticate')).find((c) => /^(bearer|dpop)$/.test(c.scheme) && c.params.error)?.params
+        ? parseChallenges(res.headers.get('www-authenticate')).find(
+            (c) => /^(bearer|dpop)$/.test(c.scheme) && c.params.error,
+          )?.params
         : undefined;
 
     let token = await getAccessToken();

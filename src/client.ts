@@ -20,13 +20,24 @@ import { restoreNotes } from './restore-notes.js';
 import { createSessionController } from './session-controller.js';
 import { createSnapshotStore } from './snapshot.js';
 import { metadataCache, sweep } from './transaction.js';
-import type { AuthClient, AuthClientOptions, AuthEvents, InitResult, LoginOptions, PopupLoginOptions } from './types.js';
+import type {
+  AuthClient,
+  AuthClientOptions,
+  AuthEvents,
+  InitResult,
+  LoginOptions,
+  PopupLoginOptions,
+  User,
+} from './types.js';
 
 /**
  * A public method: refused once the client is destroyed (`alive` throws), also when that
  * happened while it ran; rejects only with an `AuthError` (a browser's storage or lock failure included).
  */
-function publicMethod<A extends unknown[], R>(alive: () => void, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function publicMethod<A extends unknown[], R>(
+  alive: () => void,
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     alive();
     let result: R;
@@ -73,6 +84,48 @@ function wire(config: Config, win: Window | undefined) {
   return { storage, events, report, clock, protocol, session, renewal, flow, restore };
 }
 
+/**
+ * What serves the app's own calls beside the session: the fetch wrapper, and the opt-in
+ * features (spa-auth/popup, spa-auth/userinfo), absent unless the app passed them.
+ */
+function serve(
+  {
+    config,
+    protocol,
+    win,
+    session,
+    events,
+  }: Pick<ReturnType<typeof wire>, 'protocol' | 'session' | 'events'> & {
+    config: Config;
+    win: Window | undefined;
+  },
+  getAccessToken: () => Promise<string>,
+  user: () => User | undefined,
+) {
+  const host: FeatureHost = {
+    config,
+    protocol,
+    win,
+    signal: session.signal,
+    complete: session.complete,
+    getAccessToken,
+    user,
+    dpop: session.dpop,
+  };
+  return {
+    popup: (config.popup as PopupFeature | undefined)?.create(host),
+    userInfo: (config.userInfo as UserInfoFeature | undefined)?.create(host),
+    authFetch: createAuthFetch({
+      apiOrigins: config.apiOrigins,
+      getAccessToken,
+      dpop: session.dpop,
+      fetch: (input, init) => (config.fetch ?? fetch)(input, init),
+      emit: events.emit,
+      baseUrl: () => win?.document.baseURI ?? config.redirectUri,
+    }),
+  };
+}
+
 /** A feature the app did not pass: refused, naming the option. */
 function missing(name: string): never {
   throw new AuthError('invalid_config', `no ${name} option (spa-auth/${name.toLowerCase()})`);
@@ -105,7 +158,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const tokens = current();
     return tokens && tokens.expiresAt - clock.offset();
   };
-  const store = createSnapshotStore(() => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: expiresAt() }), events);
+  const store = createSnapshotStore(
+    () => ({ isAuthenticated: !!current(), user: current()?.claims, expiresAt: expiresAt() }),
+    events,
+  );
   /** Refuses (`invalid_config`) once the client is destroyed. */
   const alive = () => must(!destroyed, 'client destroyed', 'invalid_config');
   const method = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => publicMethod(alive, fn);
@@ -164,19 +220,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     void renewal.settled().then(session.close);
   };
 
-  const getAccessToken = method((options?: { forceRefresh?: boolean }) => renewal.getAccessToken(options?.forceRefresh === true));
-  // Opt-in features (spa-auth/popup, spa-auth/userinfo): absent unless the app passed them.
-  const host: FeatureHost = { config, protocol, win, signal: session.signal, complete: session.complete, getAccessToken, user: () => current()?.claims, dpop: session.dpop };
-  const popup = (config.popup as PopupFeature | undefined)?.create(host);
-  const userInfo = (config.userInfo as UserInfoFeature | undefined)?.create(host);
-  const authFetch = createAuthFetch({
-    apiOrigins: config.apiOrigins,
+  const getAccessToken = method((options?: { forceRefresh?: boolean }) =>
+    renewal.getAccessToken(options?.forceRefresh === true),
+  );
+  const { popup, userInfo, authFetch } = serve(
+    { config, protocol, win, session, events },
     getAccessToken,
-    dpop: session.dpop,
-    fetch: (input, init) => (config.fetch ?? fetch)(input, init),
-    emit: events.emit,
-    baseUrl: () => win?.document.baseURI ?? config.redirectUri,
-  });
+    () => current()?.claims,
+  );
 
   return {
     init: () => (initPromise ??= method(init)().finally(store.settled)),

@@ -60,7 +60,8 @@ export interface Config {
   readonly userInfo?: UserInfoSupport | undefined;
 }
 
-const check = (ok: unknown, option: string, expected: string) => must(ok, `${option} must be ${expected}.`, 'invalid_config');
+const check = (ok: unknown, option: string, expected: string) =>
+  must(ok, `${option} must be ${expected}.`, 'invalid_config');
 
 /** Every URL option: absolute, no credentials, https, or plain http on a loopback host (development). */
 const url = (value: unknown, option: string) => checkUrl(value, option, true, 'invalid_config');
@@ -70,12 +71,22 @@ const url = (value: unknown, option: string) => checkUrl(value, option, true, 'i
  * point of discovery); every `…_endpoint` and `…_uri` under the endpoint URL rules.
  */
 function checkMetadata(value: unknown, allowHttp: boolean): Record<string, unknown> {
-  check(value === undefined || Object.prototype.toString.call(value) === '[object Object]', 'metadata', 'an object of metadata values');
+  check(
+    value === undefined || Object.prototype.toString.call(value) === '[object Object]',
+    'metadata',
+    'an object of metadata values',
+  );
   const metadata = { ...(value as Record<string, unknown>) };
   check(!('issuer' in metadata), 'metadata.issuer', 'unset (the issuer option is checked against discovery)');
   for (const [name, v] of Object.entries(metadata)) {
     if (/_(endpoint|uri)$/.test(name)) checkUrl(v, `metadata.${name}`, allowHttp, 'invalid_config');
-    else check(['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string')), `metadata.${name}`, 'a string, number, boolean or string array');
+    else
+      check(
+        ['string', 'number', 'boolean'].includes(typeof v) ||
+          (Array.isArray(v) && v.every((x) => typeof x === 'string')),
+        `metadata.${name}`,
+        'a string, number, boolean or string array',
+      );
   }
   return metadata;
 }
@@ -87,7 +98,11 @@ function checkPlainOptions(options: typeof DEFAULTS): void {
     const type = typeof fallback;
     const max = name === 'clockTolerance' ? 60 : 3600;
     const inRange = type !== 'number' || ((value as number) >= 0 && (value as number) <= max);
-    check(typeof value === type && value !== '' && inRange, name, type === 'number' ? `0 to ${max} seconds` : `a non-empty ${type}`);
+    check(
+      typeof value === type && value !== '' && inRange,
+      name,
+      type === 'number' ? `0 to ${max} seconds` : `a non-empty ${type}`,
+    );
   }
 }
 
@@ -98,7 +113,11 @@ function checkApiOrigins(value: unknown, pageOrigin: string | undefined): string
   // Tokens never travel over plain http, except to a loopback host (development).
   return (apiOrigins as unknown[]).map((a) => {
     const u = url(a, 'apiOrigins');
-    check(u.href === `${u.origin}/`, 'apiOrigins', `origins (scheme, host and port), without a path: ${u.origin}, not ${u.origin + u.pathname}`);
+    check(
+      u.href === `${u.origin}/`,
+      'apiOrigins',
+      `origins (scheme, host and port), without a path: ${u.origin}, not ${u.origin + u.pathname}`,
+    );
     return u.origin;
   });
 }
@@ -107,8 +126,58 @@ function checkApiOrigins(value: unknown, pageOrigin: string | undefined): string
 function checkExtraParams(value: unknown): Record<string, string> {
   const extraParams = { ...(value as Record<string, string> | undefined) };
   const isObject = value === undefined || Object.prototype.toString.call(value) === '[object Object]';
-  check(isObject && Object.values(extraParams).every((v) => typeof v === 'string'), 'extraParams', 'an object of strings');
+  check(
+    isObject && Object.values(extraParams).every((v) => typeof v === 'string'),
+    'extraParams',
+    'an object of strings',
+  );
   return extraParams;
+}
+
+/**
+ * The redirect URIs, checked and normalised: responses never travel over plain http, except on
+ * a loopback host.
+ */
+function checkRedirects(given: AuthClientOptions, pageOrigin: string | undefined) {
+  const href = (name: 'redirectUri' | 'silentRedirectUri') => url(given[name], name).href;
+  const redirectUri = href('redirectUri');
+  // RFC 9700 §4.11.1 (docs/security.md P-06): logout lands on this app, never forwards the user
+  // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
+  // a server render, or an opaque origin, has only the latter).
+  const postLogout = given.postLogoutRedirectUri
+    ? url(given.postLogoutRedirectUri, 'postLogoutRedirectUri')
+    : undefined;
+  check(
+    !postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin),
+    'postLogoutRedirectUri',
+    "on this page's or redirectUri's origin: logout never sends the user to another site",
+  );
+  return {
+    redirectUri,
+    silentRedirectUri: given.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
+    postLogoutRedirectUri: postLogout?.href,
+  };
+}
+
+/** The three options every client needs, named with what they are when missing; then the plain ones. */
+function checkRequired(given: typeof DEFAULTS & AuthClientOptions) {
+  must(
+    given.clientId !== undefined,
+    `clientId is required: the client ID the provider registered for this app${'client_id' in given ? ' (the option is named clientId, not client_id)' : ''}.`,
+    'invalid_config',
+  );
+  check(typeof given.clientId === 'string' && given.clientId !== '', 'clientId', 'a non-empty string');
+  checkPlainOptions(given);
+  must(
+    given.issuer !== undefined,
+    `issuer is required: the provider's issuer URL, such as https://id.example.com${'authority' in given || 'domain' in given ? ' (the option is named issuer)' : ''}.`,
+    'invalid_config',
+  );
+  must(
+    given.redirectUri !== undefined,
+    "redirectUri is required: the URL of this app's page the provider sends the user back to, registered with the provider (for example location.origin + '/callback').",
+    'invalid_config',
+  );
 }
 
 /**
@@ -118,26 +187,16 @@ function checkExtraParams(value: unknown): Record<string, string> {
 export function resolveConfig(options: AuthClientOptions, pageOrigin: string | undefined): Config {
   const given = { ...DEFAULTS, ...options }; // an option given as undefined is refused below, as a wrong type
   checkOptionNames(given);
-  must(options?.clientId !== undefined, `clientId is required: the client ID the provider registered for this app${'client_id' in given ? ' (the option is named clientId, not client_id)' : ''}.`, 'invalid_config');
-  check(typeof given.clientId === 'string' && given.clientId !== '', 'clientId', 'a non-empty string');
-  checkPlainOptions(given);
-  must(given.issuer !== undefined, `issuer is required: the provider's issuer URL, such as https://id.example.com${'authority' in given || 'domain' in given ? ' (the option is named issuer)' : ''}.`, 'invalid_config');
-  must(given.redirectUri !== undefined, "redirectUri is required: the URL of this app's page the provider sends the user back to, registered with the provider (for example location.origin + '/callback').", 'invalid_config');
+  checkRequired(given);
   const issuerUrl = url(given.issuer, 'issuer');
   check(!issuerUrl.search && !issuerUrl.hash, 'issuer', 'without query or fragment');
   const allowHttp = isLoopback(issuerUrl);
-  /** A redirect URI option, checked and normalised: responses never travel over plain http, except on a loopback host. */
-  const href = (name: 'redirectUri' | 'silentRedirectUri') => url(given[name], name).href;
-  const redirectUri = href('redirectUri');
-  // RFC 9700 §4.11.1 (docs/security.md P-06): logout lands on this app, never forwards the user
-  // elsewhere: on the page's origin or the redirect URI's (one app served under two host names;
-  // a server render, or an opaque origin, has only the latter).
-  const postLogout = given.postLogoutRedirectUri ? url(given.postLogoutRedirectUri, 'postLogoutRedirectUri') : undefined;
-  check(!postLogout || [pageOrigin, new URL(redirectUri).origin].includes(postLogout.origin), 'postLogoutRedirectUri', "on this page's or redirectUri's origin: logout never sends the user to another site");
+  const { redirectUri, silentRedirectUri, postLogoutRedirectUri } = checkRedirects(given, pageOrigin);
   const apiOrigins = checkApiOrigins(given.apiOrigins, pageOrigin);
   const resource = [given.resource ?? []].flat();
   // RFC 8707 §2: absolute URIs without a fragment.
-  for (const r of resource) check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs without a fragment (RFC 8707)');
+  for (const r of resource)
+    check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs without a fragment (RFC 8707)');
   check(given.fetch === undefined || typeof given.fetch === 'function', 'fetch', 'a function');
   const extraParams = checkExtraParams(given.extraParams);
   const metadata = checkMetadata(given.metadata, allowHttp);
@@ -148,8 +207,8 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     allowHttp,
     clientId: given.clientId,
     redirectUri,
-    silentRedirectUri: given.silentRedirectUri === undefined ? redirectUri : href('silentRedirectUri'),
-    postLogoutRedirectUri: postLogout?.href,
+    silentRedirectUri,
+    postLogoutRedirectUri,
     scope: scopes.join(' '),
     apiOrigins,
     resource,
@@ -157,7 +216,14 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     metadata,
     // extraParams too: an Auth0 `audience` decides which API a token is for, as `resource` does.
     // JSON, so no value can pass for two fields (a client id with a `|` in it, say).
-    tabKey: JSON.stringify([given.issuer, given.clientId, given.dpop ? 'DPoP' : 'Bearer', [...scopes].sort(), resource, Object.entries(extraParams).sort()]),
+    tabKey: JSON.stringify([
+      given.issuer,
+      given.clientId,
+      given.dpop ? 'DPoP' : 'Bearer',
+      [...scopes].sort(),
+      resource,
+      Object.entries(extraParams).sort(),
+    ]),
     refreshLeeway: given.refreshLeeway,
     clockTolerance: given.clockTolerance,
     dpop: given.dpop,

@@ -25,7 +25,11 @@ export type Metadata = oauth.AuthorizationServer;
 /** Endpoints every server must have. */
 const REQUIRED_ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const;
 /** Endpoints a server may have: checked when present. */
-const OPTIONAL_ENDPOINTS = ['revocation_endpoint', 'end_session_endpoint', 'pushed_authorization_request_endpoint'] as const;
+const OPTIONAL_ENDPOINTS = [
+  'revocation_endpoint',
+  'end_session_endpoint',
+  'pushed_authorization_request_endpoint',
+] as const;
 
 /** The handle returned by {@link createDiscovery}. */
 export interface Discovery {
@@ -44,8 +48,16 @@ function validate(found: Metadata, config: Pick<Config, 'issuer' | 'metadata' | 
   const as = { ...found, ...config.metadata } as Metadata;
   // A multi-tenant template (Entra ID's common, organizations): each ID token names its tenant.
   if (as.issuer !== issuer && isTenantTemplate(issuer, as.issuer)) {
-    Object.assign(as, { [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims) });
-  } else must(as.issuer === issuer, issuerMismatch(issuer, as.issuer), 'invalid_response', 'the issuer in the metadata differs from the configured one');
+    Object.assign(as, {
+      [_expectedIssuer as symbol]: (r: { claims: { tid?: unknown } }) => tenantIssuer(as.issuer, r.claims),
+    });
+  } else
+    must(
+      as.issuer === issuer,
+      issuerMismatch(issuer, as.issuer),
+      'invalid_response',
+      'the issuer in the metadata differs from the configured one',
+    );
   for (const name of REQUIRED_ENDPOINTS) checkUrl(as[name], name, allowHttp);
   for (const name of OPTIONAL_ENDPOINTS) if (as[name] !== undefined) checkUrl(as[name], name, allowHttp);
   must(as.code_challenge_methods_supported?.includes('S256') ?? true, 'no PKCE S256');
@@ -62,7 +74,12 @@ function validate(found: Metadata, config: Pick<Config, 'issuer' | 'metadata' | 
  * const as = await discovery.discover();
  * ```
  */
-export function createDiscovery(config: Config, cache: MetadataCache, http: oauth.DiscoveryRequestOptions, call: <T>(fn: () => Promise<T>) => Promise<T>): Discovery {
+export function createDiscovery(
+  config: Config,
+  cache: MetadataCache,
+  http: oauth.DiscoveryRequestOptions,
+  call: <T>(fn: () => Promise<T>) => Promise<T>,
+): Discovery {
   let discovery: Promise<Metadata> | undefined;
   const fetchMetadata = async (): Promise<Metadata> => {
     try {

@@ -34,7 +34,6 @@ export interface DPoPSession {
   send(accessToken: string, url: URL, init: RequestInit, fetchImpl: typeof fetch): Promise<Response>;
 }
 
-
 /**
  * Makes a DPoP session from an existing key pair (e.g. received from another tab), or
  * generates a non-extractable ES256 pair. A private key that is extractable, or anything that
@@ -52,14 +51,17 @@ export interface DPoPSession {
  * ```
  */
 export async function createDPoPSession(keys?: CryptoKeyPair, now: Now = systemNow): Promise<DPoPSession> {
-  const refused = () => new AuthError('invalid_config', 'DPoP needs WebCrypto (https: or localhost) and a non-extractable private key.');
+  const refused = () =>
+    new AuthError('invalid_config', 'DPoP needs WebCrypto (https: or localhost) and a non-extractable private key.');
   let pair: CryptoKeyPair;
   let handle: oauth.DPoPHandle;
   try {
     pair = keys ?? (await oauth.generateKeyPair('ES256'));
     if (pair.privateKey?.extractable !== false) throw refused();
     // RFC 9449 §4.2: iat is the proof's creation time, on the clock the server judges it by.
-    handle = oauth.DPoP({}, pair, { [oauth.modifyAssertion]: (_, payload) => void (payload.iat = Math.floor(now() / 1000)) });
+    handle = oauth.DPoP({}, pair, {
+      [oauth.modifyAssertion]: (_, payload) => void (payload.iat = Math.floor(now() / 1000)),
+    });
   } catch {
     throw refused(); // not a key pair, an extractable private key, or no WebCrypto (insecure context)
   }
@@ -71,7 +73,13 @@ export async function createDPoPSession(keys?: CryptoKeyPair, now: Now = systemN
 }
 
 /** {@link DPoPSession.send}: the proof is oauth4webapi's, the real request is ours. */
-async function sendWithProof(handle: oauth.DPoPHandle, accessToken: string, url: URL, init: RequestInit, fetchImpl: typeof fetch): Promise<Response> {
+async function sendWithProof(
+  handle: oauth.DPoPHandle,
+  accessToken: string,
+  url: URL,
+  init: RequestInit,
+  fetchImpl: typeof fetch,
+): Promise<Response> {
   let real: Promise<Response> | undefined; // set once the request is sent
   const method = (init.method ?? 'GET').toUpperCase();
   try {

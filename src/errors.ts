@@ -41,7 +41,9 @@ function clip(text: unknown, max = 256, hide = false): string | undefined {
   if (typeof text !== 'string') return undefined;
   // eslint-disable-next-line no-control-regex -- control characters are what it removes
   const flat = text.replace(/[\0-\x1f\x7f]+/g, ' ');
-  return (hide ? flat.replace(/[\w-]{24,}/g, (run) => (/\d|[a-z].*[A-Z]|[A-Z].*[a-z]/.test(run) ? '…' : run)) : flat).slice(0, max);
+  return (
+    hide ? flat.replace(/[\w-]{24,}/g, (run) => (/\d|[a-z].*[A-Z]|[A-Z].*[a-z]/.test(run) ? '…' : run)) : flat
+  ).slice(0, max);
 }
 
 /** What each code means, in words: the `cause` of an error that has no more precise one. */
@@ -82,10 +84,19 @@ export class AuthError extends Error {
   /** The underlying failure in words (e.g. "the answer is not JSON"); always set, never a secret. */
   declare readonly cause: string;
 
-  constructor(code: AuthErrorCode, message: string, details: { error?: unknown; errorDescription?: unknown; cause?: string } = {}) {
+  constructor(
+    code: AuthErrorCode,
+    message: string,
+    details: { error?: unknown; errorDescription?: unknown; cause?: string } = {},
+  ) {
     super(message);
     // Own properties; error and errorDescription are undefined when absent.
-    Object.assign(this, { name: 'AuthError', code, error: clip(details.error), errorDescription: clip(details.errorDescription, 256, true) });
+    Object.assign(this, {
+      name: 'AuthError',
+      code,
+      error: clip(details.error),
+      errorDescription: clip(details.errorDescription, 256, true),
+    });
     // Not enumerable, not writable.
     Object.defineProperty(this, 'cause', { value: details.cause ?? CAUSE[code] });
   }
@@ -112,7 +123,12 @@ export function isAuthError(value: unknown): value is AuthError {
  * must(as.code_challenge_methods_supported?.includes('S256'), 'The provider does not offer PKCE S256…'); // invalid_response
  * ```
  */
-export function must(ok: unknown, message: string, code: AuthErrorCode = 'invalid_response', cause?: string): asserts ok {
+export function must(
+  ok: unknown,
+  message: string,
+  code: AuthErrorCode = 'invalid_response',
+  cause?: string,
+): asserts ok {
   if (!ok) throw new AuthError(code, message, cause === undefined ? {} : { cause });
 }
 
@@ -158,7 +174,13 @@ const nameIn = (x: unknown) => (typeof x === 'string' && /^\w{1,40}$/.test(x) ? 
 export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_response'): AuthError {
   if (isAuthError(err)) return err;
   // oauth4webapi's error codes are stable; class names are not (minifiers rename classes).
-  const e = (err ?? {}) as { name?: unknown; code?: unknown; error?: unknown; error_description?: unknown; cause?: { status?: unknown; claim?: unknown; attribute?: unknown } };
+  const e = (err ?? {}) as {
+    name?: unknown;
+    code?: unknown;
+    error?: unknown;
+    error_description?: unknown;
+    cause?: { status?: unknown; claim?: unknown; attribute?: unknown };
+  };
   const name = String(e.name);
   const code = typeof e.code === 'string' ? e.code : '';
   // OAuth error responses from the token endpoint or the authorization response.
@@ -169,10 +191,15 @@ export function toAuthError(err: unknown, fallback: AuthErrorCode = 'invalid_res
     return new AuthError(
       'oauth_error',
       `The provider refused ${fromToken ? 'the token request' : 'the sign-in'}: ${error}${description ? ` ("${description}")` : ''}. ${OAUTH_HINT[error] ?? 'See error and errorDescription.'}`,
-      { error: e.error, errorDescription: e.error_description, cause: `an OAuth error response from the ${fromToken ? 'token endpoint' : 'authorization endpoint'}` },
+      {
+        error: e.error,
+        errorDescription: e.error_description,
+        cause: `an OAuth error response from the ${fromToken ? 'token endpoint' : 'authorization endpoint'}`,
+      },
     );
   }
-  if (name === 'TimeoutError' || name === 'AbortError') return new AuthError('timeout', 'The request timed out or was cancelled.');
+  if (name === 'TimeoutError' || name === 'AbortError')
+    return new AuthError('timeout', 'The request timed out or was cancelled.');
   // fetch() rejects with a bare TypeError when the network fails (cappedFetch names the URL)
   if (name === 'TypeError' && !code) return new AuthError('network_error', 'The server could not be reached.');
   const status = typeof e.cause?.status === 'number' ? ` (HTTP ${e.cause.status})` : '';

@@ -43,4 +43,3 @@ export interface PopupFeature extends PopupSupport {
 export interface UserInfoFeature extends UserInfoSupport {
   create(host: FeatureHost): () => Promise<User>;
 }
-

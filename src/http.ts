@@ -46,7 +46,10 @@ async function readCapped(res: Response, where: string): Promise<Blob> {
  *
  * @param timeoutMs abandon the request and the body read after this long (`timeout`)
  */
-export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): (url: string, init: FetchInit) => Promise<Response> {
+export function cappedFetch(
+  base: typeof fetch | undefined,
+  timeoutMs: number,
+): (url: string, init: FetchInit) => Promise<Response> {
   return async (url, init) => {
     // Named in errors without its query (no parameter of a request is ever shown).
     const where = url.replace(/[?#][^]*/, '');
@@ -66,7 +69,12 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
     else parent?.addEventListener('abort', abort);
     const request = async () => {
       // RFC 9700 §4.12: no redirect is followed (oauth4webapi asks for none either).
-      const res = await (base ?? fetch)(url, { ...init, signal, redirect: 'manual', referrerPolicy: 'no-referrer' } as RequestInit);
+      const res = await (base ?? fetch)(url, {
+        ...init,
+        signal,
+        redirect: 'manual',
+        referrerPolicy: 'no-referrer',
+      } as RequestInit);
       // Also an opaque redirect (`redirect: 'manual'`), whose status is always 0 (Fetch §2.2.6).
       if (res.status < 200) return res;
       // Statuses below 200 returned above; these must have a null body.
@@ -85,13 +93,21 @@ export function cappedFetch(base: typeof fetch | undefined, timeoutMs: number): 
       if (parent?.aborted || isAuthError(err)) throw err;
       const name = (err as { name?: unknown } | null)?.name;
       if (name === 'TimeoutError') {
-        throw new AuthError('timeout', `No answer from ${where} within ${timeoutMs / 1000} s. Check that the server is up, or raise requestTimeout.`, { cause: 'the request timed out' });
+        throw new AuthError(
+          'timeout',
+          `No answer from ${where} within ${timeoutMs / 1000} s. Check that the server is up, or raise requestTimeout.`,
+          { cause: 'the request timed out' },
+        );
       }
       // fetch() rejects with a bare TypeError when the network fails
       if (name === 'TypeError') {
-        throw new AuthError('network_error', `Could not reach ${where}. Check the URL (the issuer's), that the server is up, and that it allows this origin (CORS).`, {
-          cause: 'fetch() failed: no connection, a DNS or TLS failure, or a CORS refusal',
-        });
+        throw new AuthError(
+          'network_error',
+          `Could not reach ${where}. Check the URL (the issuer's), that the server is up, and that it allows this origin (CORS).`,
+          {
+            cause: 'fetch() failed: no connection, a DNS or TLS failure, or a CORS refusal',
+          },
+        );
       }
       throw err;
     } finally {

@@ -62,10 +62,14 @@ async function checkAtHash(atHash: unknown, alg: string, accessToken: string): P
  * provider and client (two times of the provider's clock: the offset plays no part).
  */
 function checkContinuity(claims: Claims, base: Tokens, silent: boolean, clockTolerance: number): void {
-  must(claims.iat as number >= (base.claims.iat as number) - clockTolerance, 'ID token not new');
+  must((claims.iat as number) >= (base.claims.iat as number) - clockTolerance, 'ID token not new');
   for (const claim of ['iss', 'sub', 'azp', 'aud']) {
     // A silent renewal that finds another user at the provider ends the session: login_required.
-    must(String(claims[claim]) === String(base.claims[claim]), `ID token ${claim} changed`, claim === 'sub' && silent ? 'login_required' : undefined);
+    must(
+      String(claims[claim]) === String(base.claims[claim]),
+      `ID token ${claim} changed`,
+      claim === 'sub' && silent ? 'login_required' : undefined,
+    );
   }
 }
 
@@ -78,14 +82,21 @@ function checkContinuity(claims: Claims, base: Tokens, silent: boolean, clockTol
  * const claims = await validate({ as, res, body, base });
  * ```
  */
-export function idTokenValidator({ clientId, clockTolerance, http }: IdTokenOptions): (input: IdTokenInput) => Promise<Claims | undefined> {
+export function idTokenValidator({
+  clientId,
+  clockTolerance,
+  http,
+}: IdTokenOptions): (input: IdTokenInput) => Promise<Claims | undefined> {
   return async ({ as, res, body, offset, base, silent, jwks }) => {
     const claims = oauth.getValidatedIdTokenClaims(body);
     if (!claims) return undefined;
     // OIDC Core §3.1.3.7 steps 3 and 5: no audience but this client (oauth4webapi allows
     // others when azp is the client), and an azp, when present, is this client (oauth4webapi
     // checks it only when there are several audiences).
-    must([claims.aud].flat().every((aud) => aud === clientId) && (claims.azp ?? clientId) === clientId, 'bad ID token aud or azp');
+    must(
+      [claims.aud].flat().every((aud) => aud === clientId) && (claims.azp ?? clientId) === clientId,
+      'bad ID token aud or azp',
+    );
     const header = JSON.parse(b64u(body.id_token!.split('.')[0]!)) as { alg?: unknown };
     const alg = String(header.alg);
     must(ID_TOKEN_ALG.test(alg), 'bad ID token alg');
@@ -113,5 +124,6 @@ export function checkCodeExchangeClaims(claims: Claims, tx: Transaction, clockTo
  * accepted: within one second a provider may issue a byte-identical one, and a refusal ends the session.)
  */
 export function checkRefreshClaims(next: Claims, base: Tokens): void {
-  for (const claim of ['auth_time', 'nonce']) must(next[claim] === undefined || next[claim] === base.claims[claim], `ID token ${claim} changed`);
+  for (const claim of ['auth_time', 'nonce'])
+    must(next[claim] === undefined || next[claim] === base.claims[claim], `ID token ${claim} changed`);
 }

@@ -17,7 +17,15 @@ import { isNoSession, unexpected } from './restore.js';
 import type { RestoreNotes } from './restore-notes.js';
 import type { SessionController } from './session-controller.js';
 import { postSilentResponse } from './silent-auth.js';
-import { checkAppState, claimTransaction, findTransaction, newestTransaction, saveTransaction, spendTransaction, type Transaction } from './transaction.js';
+import {
+  checkAppState,
+  claimTransaction,
+  findTransaction,
+  newestTransaction,
+  saveTransaction,
+  spendTransaction,
+  type Transaction,
+} from './transaction.js';
 import type { InitResult, LoginOptions } from './types.js';
 import { cleanAddressBar, isRedirectTarget, sameOriginPath } from './url.js';
 
@@ -66,7 +74,15 @@ type MarkedWindow = Window & { [HANDED_UP]?: string };
  * await flow.start({ returnTo: '/orders' }, signal); // on login()
  * ```
  */
-export function createLoginFlow({ config, protocol, win, storage, session, notes, report }: LoginFlowOptions): LoginFlow {
+export function createLoginFlow({
+  config,
+  protocol,
+  win,
+  storage,
+  session,
+  notes,
+  report,
+}: LoginFlowOptions): LoginFlow {
   const { issuer, clientId, redirectUri, silentRedirectUri } = config;
 
   /**
@@ -100,7 +116,11 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
   const sendOn = (params: URLSearchParams): 'leaving' => {
     dropped(params);
     notes.strayResponse.set();
-    const live = newestTransaction(storage, now(), (tx) => tx.issuer === issuer && tx.clientId === clientId && !tx.restore);
+    const live = newestTransaction(
+      storage,
+      now(),
+      (tx) => tx.issuer === issuer && tx.clientId === clientId && !tx.restore,
+    );
     try {
       if (live) spendTransaction(storage(), live.state, now()); // its own answer is never coming
     } catch {
@@ -112,7 +132,12 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
   };
 
   /** The callback for `state`, with this tab's transaction for it (undefined: unknown, used or expired). */
-  const callback = async (params: URLSearchParams, state: string, tx: Transaction | undefined, signal: AbortSignal): Promise<InitResult | 'stale'> => {
+  const callback = async (
+    params: URLSearchParams,
+    state: string,
+    tx: Transaction | undefined,
+    signal: AbortSignal,
+  ): Promise<InitResult | 'stale'> => {
     try {
       spendTransaction(storage(), state, now()); // single use, whatever happens next
     } catch {
@@ -125,7 +150,12 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
     // session is not signed out by it.
     if (!tx || !(await claimTransaction(win!.navigator.locks, tx, now()))) {
       dropped(params);
-      report(unexpected(`on ${redirectUri} (reopened by the back button, a restored tab or a bookmark)`, tx ? 'used in another tab' : undefined));
+      report(
+        unexpected(
+          `on ${redirectUri} (reopened by the back button, a restored tab or a bookmark)`,
+          tx ? 'used in another tab' : undefined,
+        ),
+      );
       return 'stale';
     }
     let authenticated = true;
@@ -145,14 +175,30 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
     async start(options, signal, restore) {
       const store = storage();
       const { maxAge } = options;
-      const returnTo = options.returnTo === undefined ? undefined : sameOriginPath(options.returnTo, win!.location.origin);
+      const returnTo =
+        options.returnTo === undefined ? undefined : sameOriginPath(options.returnTo, win!.location.origin);
       must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'bad maxAge', 'invalid_config');
       checkAppState(options.appState);
       const as = await protocol.discover();
-      const tx = protocol.transaction(redirectUri, { metadata: as, returnTo, appState: options.appState, maxAge, restore, acrValues: options.acrValues });
+      const tx = protocol.transaction(redirectUri, {
+        metadata: as,
+        returnTo,
+        appState: options.appState,
+        maxAge,
+        restore,
+        acrValues: options.acrValues,
+      });
       const { prompt, loginHint, acrValues, extraParams } = options;
       const idTokenHint = session.get()?.idToken;
-      const url = await protocol.authorizationUrl(as, { tx, prompt, loginHint, acrValues, maxAge, extraParams, idTokenHint });
+      const url = await protocol.authorizationUrl(as, {
+        tx,
+        prompt,
+        loginHint,
+        acrValues,
+        maxAge,
+        extraParams,
+        idTokenHint,
+      });
       must(!signal.aborted, 'signed out meanwhile', 'login_required');
       saveTransaction(store, tx);
       win!.location.assign(url.href);
@@ -170,14 +216,18 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
       // it handed up, and starts nothing there either. A framed app's own login (its transaction
       // is here) is a callback like any other.
       const page = win as MarkedWindow | undefined;
-      if ((href === page?.[HANDED_UP] && win!.parent !== win) || (!tx && isAt(silentRedirectUri) && postSilentResponse(win))) {
+      if (
+        (href === page?.[HANDED_UP] && win!.parent !== win) ||
+        (!tx && isAt(silentRedirectUri) && postSilentResponse(win))
+      ) {
         cleanAddressBar(win!);
         page![HANDED_UP] = win!.location.href;
         return 'posted';
       }
       const response = !!state && (params.has('code') || params.has('error'));
       // The same on the silent page at top level, where nobody waits for it (another issuer's is left alone).
-      if (response && !tx && isAt(silentRedirectUri) && !isAt(redirectUri) && (params.get('iss') ?? issuer) === issuer) return sendOn(params);
+      if (response && !tx && isAt(silentRedirectUri) && !isAt(redirectUri) && (params.get('iss') ?? issuer) === issuer)
+        return sendOn(params);
       // A callback: code or error, and state (README, "Decisions"). One for another client on this page
       // (same redirect URI, another issuer or client id) is left to that client.
       if (tx && (tx.issuer !== issuer || tx.clientId !== clientId)) return 'foreign';
@@ -185,7 +235,8 @@ export function createLoginFlow({ config, protocol, win, storage, session, notes
       // An answer in the fragment is never used (login asks for response_mode=query), but the
       // tokens or code a misbehaving provider put there leave the address bar and history. Only a
       // fragment made of parameters is one: a hash route (`#/verify?user=bob&code=1`) is the app's.
-      if (isAt(redirectUri) && /^([^/&=?#!]+=[^&]*&)*(code|access_token|id_token)=/.test(url.hash.slice(1))) cleanAddressBar(win!);
+      if (isAt(redirectUri) && /^([^/&=?#!]+=[^&]*&)*(code|access_token|id_token)=/.test(url.hash.slice(1)))
+        cleanAddressBar(win!);
       return 'none';
     },
   };

@@ -25,7 +25,12 @@ const keyOf = (config: Pick<Config, 'issuer' | 'clientId'>) => storageKey.logout
  * location.assign(withLogoutState(endSessionUrl, config, sessionStorage, random()).href);
  * ```
  */
-export function withLogoutState(url: URL, config: Pick<Config, 'issuer' | 'clientId'>, storage: () => Storage, state: string): URL {
+export function withLogoutState(
+  url: URL,
+  config: Pick<Config, 'issuer' | 'clientId'>,
+  storage: () => Storage,
+  state: string,
+): URL {
   url.searchParams.set('state', state);
   try {
     storage().setItem(keyOf(config), state);
@@ -66,6 +71,12 @@ export function checkLogoutReturn(
     // storage blocked: nothing was kept
   }
   if (kept !== state) {
-    report(new AuthError('invalid_state', `Post-logout page ${target}: its state is not that of a logout from this tab (opened from elsewhere, or again)`, { cause: kept === null ? 'no logout state kept' : 'logout state mismatch' }));
+    report(
+      new AuthError(
+        'invalid_state',
+        `Post-logout page ${target}: its state is not that of a logout from this tab (opened from elsewhere, or again)`,
+        { cause: kept === null ? 'no logout state kept' : 'logout state mismatch' },
+      ),
+    );
   }
 }

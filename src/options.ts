@@ -144,4 +144,3 @@ export interface GetAccessTokenOptions {
   /** Renew even if the current token is still valid. */
   forceRefresh?: boolean;
 }
-

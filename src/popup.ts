@@ -67,11 +67,23 @@ function loginWithPopup(host: FeatureHost, o: PopupLoginOptions): Promise<void> 
   const signal = host.signal();
   const { maxAge, popupTimeout = DEFAULT_TIMEOUT } = o;
   must(win, 'loginWithPopup() needs a browser window', 'invalid_config');
-  must(maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0), 'maxAge must be a whole number of seconds', 'invalid_config');
-  must(typeof popupTimeout === 'number' && popupTimeout > 0 && popupTimeout <= 3600, 'popupTimeout must be 1 to 3600 seconds', 'invalid_config');
+  must(
+    maxAge === undefined || (Number.isInteger(maxAge) && maxAge >= 0),
+    'maxAge must be a whole number of seconds',
+    'invalid_config',
+  );
+  must(
+    typeof popupTimeout === 'number' && popupTimeout > 0 && popupTimeout <= 3600,
+    'popupTimeout must be 1 to 3600 seconds',
+    'invalid_config',
+  );
   must(!signal.aborted, 'client destroyed', 'invalid_config');
   // The transaction stays in this tab's memory: nothing is written to storage.
-  const tx = protocol.transaction(config.redirectUri, { state: POPUP_STATE + protocol.random(), maxAge, acrValues: o.acrValues });
+  const tx = protocol.transaction(config.redirectUri, {
+    state: POPUP_STATE + protocol.random(),
+    maxAge,
+    acrValues: o.acrValues,
+  });
   const popup = win.open('about:blank', '_blank', features(win));
   must(popup, 'the browser blocked the login popup: call loginWithPopup() from a click handler', 'popup_blocked');
 
@@ -105,13 +117,18 @@ function loginWithPopup(host: FeatureHost, o: PopupLoginOptions): Promise<void> 
       channel.postMessage({ type: 'done' } satisfies PopupMessage); // the popup closes itself on this
       stop();
       // Checked like any callback (state, iss, error), then exchanged here.
-      host.complete(as, tx, new URLSearchParams(data.search), signal).then(resolve, (err: unknown) => reject(toAuthError(err)));
+      host
+        .complete(as, tx, new URLSearchParams(data.search), signal)
+        .then(resolve, (err: unknown) => reject(toAuthError(err)));
     };
     const poll = setInterval(() => {
       if (!popup.closed) seenAtProvider ||= navigated && elsewhere(popup);
       else if (!navigated || seenAtProvider) closed();
     }, POLL_MS);
-    const timer = setTimeout(() => fail(new AuthError('timeout', `the login popup did not finish within popupTimeout (${popupTimeout} s)`)), popupTimeout * 1000);
+    const timer = setTimeout(
+      () => fail(new AuthError('timeout', `the login popup did not finish within popupTimeout (${popupTimeout} s)`)),
+      popupTimeout * 1000,
+    );
     signal.addEventListener('abort', cancel);
 
     (async () => {
@@ -135,7 +152,13 @@ function loginWithPopup(host: FeatureHost, o: PopupLoginOptions): Promise<void> 
 function handOver(win: Window | undefined, redirectUri: string): boolean {
   const params = new URLSearchParams(win?.location.search);
   const state = params.get('state');
-  if (!win || !state?.startsWith(POPUP_STATE) || !(params.has('code') || params.has('error')) || !isRedirectTarget(win.location.href, redirectUri)) return false;
+  if (
+    !win ||
+    !state?.startsWith(POPUP_STATE) ||
+    !(params.has('code') || params.has('error')) ||
+    !isRedirectTarget(win.location.href, redirectUri)
+  )
+    return false;
   const channel = new BroadcastChannel(CHANNEL + state);
   let confirmed = false;
   channel.onmessage = ({ data }: MessageEvent<PopupMessage>) => {

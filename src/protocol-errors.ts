@@ -10,8 +10,11 @@
 import { AuthError, toAuthError } from './errors.js';
 
 /** A server-supplied value, quoted: single-line, at most 200 characters. */
-// eslint-disable-next-line no-control-regex -- control characters are what it removes
-const quote = (value: unknown) => (typeof value === 'string' ? JSON.stringify(value.replace(/[\0-\x1f\x7f]/g, ' ').slice(0, 200)) : String(typeof value));
+const quote = (value: unknown) =>
+  typeof value === 'string'
+    ? // eslint-disable-next-line no-control-regex -- control characters are what it removes
+      JSON.stringify(value.replace(/[\0-\x1f\x7f]/g, ' ').slice(0, 200))
+    : String(typeof value);
 
 /**
  * The message for metadata whose `issuer` is not, character for character, the configured one.
@@ -34,7 +37,8 @@ export function issuerMismatch(configured: string, discovered: unknown): string 
  * discoveryUrl(new URL('https://id.example.com/tenant')); // 'https://id.example.com/tenant/.well-known/openid-configuration'
  * ```
  */
-export const discoveryUrl = (issuer: URL) => `${issuer.origin}${issuer.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
+export const discoveryUrl = (issuer: URL) =>
+  `${issuer.origin}${issuer.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
 /**
  * Names the discovery URL in a discovery failure that does not name its URL already (network
@@ -46,6 +50,11 @@ export const discoveryUrl = (issuer: URL) => `${issuer.origin}${issuer.pathname.
  */
 export function discoveryFailed(err: unknown, issuerUrl: URL): AuthError {
   const a = toAuthError(err);
-  if (a.code === 'network_error' || a.code === 'timeout' || a.message.startsWith('The provider names its issuer')) return a;
-  return new AuthError(a.code, `Discovery at ${discoveryUrl(issuerUrl)} failed: ${a.message} Check that issuer is the provider's issuer URL.`, { cause: a.cause });
+  if (a.code === 'network_error' || a.code === 'timeout' || a.message.startsWith('The provider names its issuer'))
+    return a;
+  return new AuthError(
+    a.code,
+    `Discovery at ${discoveryUrl(issuerUrl)} failed: ${a.message} Check that issuer is the provider's issuer URL.`,
+    { cause: a.cause },
+  );
 }

@@ -55,7 +55,13 @@ export interface Protocol {
   /** The authorization request URL, for the transaction's `redirectUri`. */
   authorizationUrl(as: Metadata, p: AuthorizeParams): Promise<URL>;
   /** Exchanges a callback's code: a new session, or the next tokens of `base` (silent renewal). */
-  exchangeCode(as: Metadata, tx: Transaction, params: URLSearchParams, base?: Tokens, dpop?: DPoPSession): Promise<Tokens>;
+  exchangeCode(
+    as: Metadata,
+    tx: Transaction,
+    params: URLSearchParams,
+    base?: Tokens,
+    dpop?: DPoPSession,
+  ): Promise<Tokens>;
   /** The next tokens of `base` from its refresh token. */
   refresh(as: Metadata, base: Tokens & { refreshToken: string }, dpop?: DPoPSession): Promise<Tokens>;
   /**
@@ -73,7 +79,8 @@ const B64TOKEN = /^[\w\-.~+/]+=*$/;
  * Request parameters the SDK sets or checks afterwards (acr_values, max_age: use acrValues,
  * maxAge); `extraParams` cannot set them, in any case (some servers read names case-insensitively).
  */
-const RESERVED = /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|id_token_hint|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
+const RESERVED =
+  /^(response_type|response_mode|client_id|redirect_uri|scope|state|nonce|id_token_hint|code_challenge(_method)?|request(_uri)?|dpop_jkt|resource|acr_values|max_age)$/i;
 
 /** Runs `fn`, translating failures; with DPoP, retries once with the server's nonce (RFC 9449 §8). */
 async function call<T>(fn: () => T | Promise<T>, dpop?: unknown): Promise<T> {
@@ -99,7 +106,10 @@ export function createProtocol(config: Config, cache: MetadataCache, clock: Prov
   const tokenType = config.dpop ? 'DPoP' : 'Bearer';
   const client: oauth.Client = { client_id: clientId, [oauth.clockTolerance]: clockTolerance };
   const auth = oauth.None();
-  const http = { [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000), [oauth.allowInsecureRequests]: allowHttp };
+  const http = {
+    [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000),
+    [oauth.allowInsecureRequests]: allowHttp,
+  };
   const endpoint = (as: Metadata, name: 'authorization_endpoint') => checkUrl(as[name], name, allowHttp);
   /** The options of a token request: `resource` indicators, and the DPoP handle when the session has keys. */
   const grant = (dpop?: DPoPSession) => ({
@@ -178,7 +188,8 @@ export function createProtocol(config: Config, cache: MetadataCache, clock: Prov
     authorizationUrl: (as, { tx, prompt, ...p }) =>
       call(async () => {
         const params = grant().additionalParameters;
-        for (const [k, v] of Object.entries({ ...config.extraParams, ...p.extraParams })) if (!RESERVED.test(k)) params.set(k, v);
+        for (const [k, v] of Object.entries({ ...config.extraParams, ...p.extraParams }))
+          if (!RESERVED.test(k)) params.set(k, v);
         const own = {
           client_id: clientId,
           response_type: 'code',
@@ -199,8 +210,15 @@ export function createProtocol(config: Config, cache: MetadataCache, clock: Prov
         const url = endpoint(as, 'authorization_endpoint');
         // PAR (RFC 9126 §4): the browser then carries only client_id and request_uri. A
         // prompt=none request (silent authorization) skips it unless required: one round trip less.
-        if (as.require_pushed_authorization_requests || (as.pushed_authorization_request_endpoint && prompt !== 'none')) {
-          const par = await oauth.processPushedAuthorizationResponse(as, client, await oauth.pushedAuthorizationRequest(as, client, auth, params, http));
+        if (
+          as.require_pushed_authorization_requests ||
+          (as.pushed_authorization_request_endpoint && prompt !== 'none')
+        ) {
+          const par = await oauth.processPushedAuthorizationResponse(
+            as,
+            client,
+            await oauth.pushedAuthorizationRequest(as, client, auth, params, http),
+          );
           return withParams(url, new URLSearchParams({ client_id: clientId, request_uri: par.request_uri }));
         }
         return withParams(url, params);
@@ -212,16 +230,34 @@ export function createProtocol(config: Config, cache: MetadataCache, clock: Prov
       // a 200 is kept, and a failed fetch resolves undefined; oauth4webapi ignores a cache that is
       // missing or not JWKS-shaped, and then fetches itself.
       const jwks = http[oauth.customFetch](String(as.jwks_uri), { headers: { accept: 'application/json' } })
-        .then(async (res) => (res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(now() / 1000) } : undefined))
+        .then(async (res) =>
+          res.status === 200 ? { jwks: (await res.json()) as oauth.JWKS, uat: Math.floor(now() / 1000) } : undefined,
+        )
         .catch(() => undefined);
       return call(async () => {
         const timing = clock.time();
-        const res = await oauth.authorizationCodeGrantRequest(as, client, auth, callback, tx.redirectUri, tx.verifier, grant(dpop));
+        const res = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          auth,
+          callback,
+          tx.redirectUri,
+          tx.verifier,
+          grant(dpop),
+        );
         // The nonce binds this ID token to this login: its iat is a fresh reading of the provider's clock.
         const { offset, client: skewed } = await skewFor(res, timing());
-        const answer = await oauth.processAuthorizationCodeResponse(as, skewed, res, { expectedNonce: tx.nonce, requireIdToken: true, maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck }).catch((err: unknown) => {
-          throw res.status === 200 || oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
-        });
+        const answer = await oauth
+          .processAuthorizationCodeResponse(as, skewed, res, {
+            expectedNonce: tx.nonce,
+            requireIdToken: true,
+            maxAge: tx.maxAge ?? oauth.skipAuthTimeCheck,
+          })
+          .catch((err: unknown) => {
+            throw res.status === 200 || oauth.isDPoPNonceError(err)
+              ? err
+              : tokenFailure(err, res, String(as.token_endpoint));
+          });
         const result = await finish({ as, res, body: answer, offset, base, silent: !!base, jwks, dpop });
         checkCodeExchangeClaims(result.claims, tx, clockTolerance, offset); // requireIdToken: the claims are this response's
         return result;
@@ -235,13 +271,21 @@ export function createProtocol(config: Config, cache: MetadataCache, clock: Prov
         try {
           // Straight from the token endpoint: an ID token here is fresh, and re-sets the offset.
           const { offset, client: skewed } = await skewFor(res, timing());
-          const result = await finish({ as, res, body: await oauth.processRefreshTokenResponse(as, skewed, res), offset, base, dpop });
+          const result = await finish({
+            as,
+            res,
+            body: await oauth.processRefreshTokenResponse(as, skewed, res),
+            offset,
+            base,
+            dpop,
+          });
           checkRefreshClaims(result.claims, base); // base's claims when the answer has no ID token
           return result;
         } catch (err) {
           // A 200 means the provider has rotated the refresh token: refusing its answer ends the
           // session (login_required), as a retry would replay the old one and get the grant revoked.
-          if (res.status === 200) throw new AuthError('login_required', 'renewal refused', { cause: toAuthError(err).message });
+          if (res.status === 200)
+            throw new AuthError('login_required', 'renewal refused', { cause: toAuthError(err).message });
           throw oauth.isDPoPNonceError(err) ? err : tokenFailure(err, res, String(as.token_endpoint));
         }
       }, dpop),

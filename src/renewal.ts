@@ -33,7 +33,11 @@ const TRANSIENT = /^(temporarily_unavailable|server_error|use_dpop_nonce)$/;
  * renewAt({ issuedAt: 0, expiresAt: 3_600_000 }, 60_000, 0.5); // 3_537_500
  * ```
  */
-export function renewAt(t: Pick<Tokens, 'issuedAt' | 'expiresAt'> | undefined, leewayMs: number, jitter: number): number | undefined {
+export function renewAt(
+  t: Pick<Tokens, 'issuedAt' | 'expiresAt'> | undefined,
+  leewayMs: number,
+  jitter: number,
+): number | undefined {
   if (!t) return undefined;
   const life = t.expiresAt - t.issuedAt;
   return t.expiresAt - Math.min(leewayMs, life / 2) - jitter * Math.min(5000, life / 10);
@@ -71,7 +75,6 @@ export interface Renewal extends Pick<Scheduler, 'start' | 'stop'> {
  * ```
  */
 export function createRenewal({ config, protocol, session, now, events, locks }: RenewalOptions): Renewal {
-
   // Drawn once per tab: tabs do not all wake at once.
   const jitter = Math.random();
   const dueAt = () => renewAt(session.get(), config.refreshLeeway * 1000, jitter);
@@ -87,7 +90,12 @@ export function createRenewal({ config, protocol, session, now, events, locks }:
     // The silent flow's transaction stays in this tab's memory (P-08): nothing to store.
     const tx = protocol.transaction(redirectUri);
     const url = await protocol.authorizationUrl(as, { tx, prompt: 'none', idTokenHint: session.get()?.idToken });
-    const params = await silentAuthorize({ url: url.href, redirectOrigin: new URL(redirectUri).origin, timeoutMs: config.silentTimeout * 1000 || 10_000, signal });
+    const params = await silentAuthorize({
+      url: url.href,
+      redirectOrigin: new URL(redirectUri).origin,
+      timeoutMs: config.silentTimeout * 1000 || 10_000,
+      signal,
+    });
     await session.complete(as, tx, params, signal, base);
   };
 
@@ -100,12 +108,14 @@ export function createRenewal({ config, protocol, session, now, events, locks }:
     try {
       if (tokens.refreshToken) {
         const as = await protocol.discover();
-        const next = await protocol.refresh(as, tokens as Tokens & { refreshToken: string }, session.dpop()).catch(async (err: unknown) => {
-          // The grant is over: one silent authorization may still start a new chain, without the dead refresh token.
-          const e = toAuthError(err);
-          if (!failureOf(e)?.final || !config.silentAuthorization || session.version() !== version) throw e;
-          await silent({ ...tokens, refreshToken: undefined }).catch(() => Promise.reject(e));
-        });
+        const next = await protocol
+          .refresh(as, tokens as Tokens & { refreshToken: string }, session.dpop())
+          .catch(async (err: unknown) => {
+            // The grant is over: one silent authorization may still start a new chain, without the dead refresh token.
+            const e = toAuthError(err);
+            if (!failureOf(e)?.final || !config.silentAuthorization || session.version() !== version) throw e;
+            await silent({ ...tokens, refreshToken: undefined }).catch(() => Promise.reject(e));
+          });
         if (!next) return; // renewed by silent authorization
         // A response that lands after logout or after another tab's tokens were adopted is stale;
         // after logout its refresh token belongs to nobody, and is revoked (best effort).
@@ -118,7 +128,11 @@ export function createRenewal({ config, protocol, session, now, events, locks }:
       const failure = failureOf(e);
       // Fatal: the grant is over (no retry can help), or there is nothing to renew with. A
       // token endpoint's 4xx other than 408 and 429 is final, with or without an OAuth error.
-      const fatal = failure ? failure.final : e.code === 'oauth_error' ? !TRANSIENT.test(e.error ?? '') : e.code === 'login_required';
+      const fatal = failure
+        ? failure.final
+        : e.code === 'oauth_error'
+          ? !TRANSIENT.test(e.error ?? '')
+          : e.code === 'login_required';
       if (fatal && session.version() === version) session.drop(e, true);
       if (failure?.retryAfter !== undefined) {
         pause = { until: now() + failure.retryAfter, version, error: e };

@@ -45,7 +45,10 @@ const STRAY_TTL = 60_000;
  * if (notes.framedPage.has()) console.warn('silent authorization skipped in this tab');
  * ```
  */
-export function restoreNotes(storage: () => Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, issuer: string): RestoreNotes {
+export function restoreNotes(
+  storage: () => Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>,
+  issuer: string,
+): RestoreNotes {
   const flag = (name: string, ttl = Infinity): TabFlag => {
     const key = storageKey.note(name, issuer);
     const attempt = <T>(fn: () => T, fallback: T): T => {

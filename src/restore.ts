@@ -27,7 +27,6 @@ const NO_SESSION = /^(login_required|interaction_required|consent_required|accou
  */
 export const isNoSession = (e: AuthError): boolean => e.code === 'oauth_error' && NO_SESSION.test(e.error ?? '');
 
-
 /** What {@link createRestore} needs from the client. */
 export interface RestoreOptions {
   config: Config;
@@ -54,14 +53,22 @@ export interface RestoreOptions {
  * @param where where it was found, and how it can happen
  */
 export const unexpected = (where: string, cause = 'unknown state'): AuthError =>
-  new AuthError('invalid_state', `Ignored an authorization response ${where} whose state no login of this tab is waiting for: nothing was exchanged, the page loads as usual`, { cause });
+  new AuthError(
+    'invalid_state',
+    `Ignored an authorization response ${where} whose state no login of this tab is waiting for: nothing was exchanged, the page loads as usual`,
+    { cause },
+  );
 
 /** The discovery document's URL (OpenID Connect Discovery §4; the issuer has no query). */
 const discoveryUrl = (issuer: URL) => `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
 
 /** `e` with a message that says what was being done (`what`), then `more`; the fields the app switches on are kept. */
 const explain = (e: AuthError, what: string, more = e.message) =>
-  new AuthError(e.code, `${what}: ${more}`, { error: e.error, errorDescription: e.errorDescription, cause: e.cause ?? e.message });
+  new AuthError(e.code, `${what}: ${more}`, {
+    error: e.error,
+    errorDescription: e.errorDescription,
+    cause: e.cause ?? e.message,
+  });
 
 /**
  * Creates the restore step of `init()`. The returned function resolves true when a session is
@@ -74,7 +81,9 @@ const explain = (e: AuthError, what: string, more = e.message) =>
  * const authenticated = await restore(signal);
  * ```
  */
-export function createRestore(options: RestoreOptions): (signal: AbortSignal, stay?: boolean) => Promise<boolean | 'leaving'> {
+export function createRestore(
+  options: RestoreOptions,
+): (signal: AbortSignal, stay?: boolean) => Promise<boolean | 'leaving'> {
   const { config, notes } = options;
   const { issuer } = config;
 
@@ -86,19 +95,30 @@ export function createRestore(options: RestoreOptions): (signal: AbortSignal, st
     const e = toAuthError(err);
     if (signal.aborted || isNoSession(e)) return;
     if (e.cause === PAGE_LEFT_IN_FRAME) notes.framedPage.set();
-    options.report(e.cause === PAGE_LEFT_IN_FRAME ? explain(e, e.message, skip) : explain(e, 'Silent authorization could not restore the session'));
+    options.report(
+      e.cause === PAGE_LEFT_IN_FRAME
+        ? explain(e, e.message, skip)
+        : explain(e, 'Silent authorization could not restore the session'),
+    );
   };
 
   /** Silent authorization, unless this tab already learnt that the issuer leaves a page in the frame. */
   const silent = async (signal: AbortSignal) => {
     if (notes.framedPage.has()) {
-      options.report(new AuthError('timeout', `Silent authorization skipped: ${issuer} showed a page in the hidden iframe earlier; ${skip}`, { cause: PAGE_LEFT_IN_FRAME }));
+      options.report(
+        new AuthError(
+          'timeout',
+          `Silent authorization skipped: ${issuer} showed a page in the hidden iframe earlier; ${skip}`,
+          { cause: PAGE_LEFT_IN_FRAME },
+        ),
+      );
       return;
     }
     try {
       await options.discover();
     } catch (err) {
-      if (!signal.aborted) options.report(explain(toAuthError(err), `Discovery failed (${discoveryUrl(config.issuerUrl)})`));
+      if (!signal.aborted)
+        options.report(explain(toAuthError(err), `Discovery failed (${discoveryUrl(config.issuerUrl)})`));
       return;
     }
     await options.silent().catch((err: unknown) => failed(err, signal));
@@ -106,7 +126,11 @@ export function createRestore(options: RestoreOptions): (signal: AbortSignal, st
 
   return async (signal, stay) => {
     if (notes.strayResponse.take()) {
-      options.report(unexpected('on the silent page at top level (the provider answered a login with an earlier request\'s response)'));
+      options.report(
+        unexpected(
+          "on the silent page at top level (the provider answered a login with an earlier request's response)",
+        ),
+      );
     }
     const href = options.href();
     const peer = await options.handOff(signal);
@@ -118,14 +142,18 @@ export function createRestore(options: RestoreOptions): (signal: AbortSignal, st
       return options.signedIn(); // storage blocked: no redirect; login() is still there
     }
     // The top-level prompt=none redirect runs at most once a minute per tab, so it never loops.
-    if (options.signedIn() || !config.restoreWithRedirect || !href || stay || signal.aborted || now() - mark < 60_000) return options.signedIn();
+    if (options.signedIn() || !config.restoreWithRedirect || !href || stay || signal.aborted || now() - mark < 60_000)
+      return options.signedIn();
     try {
       options.storage().setItem(storageKey.restoreMark, String(now()));
       await options.redirect(options.href() ?? href, signal);
       return 'leaving';
     } catch (err) {
       // storage full, or the provider unreachable: no redirect; login() is still there
-      if (!signal.aborted) options.report(explain(toAuthError(err), 'Could not start the top-level prompt=none redirect (restoreWithRedirect)'));
+      if (!signal.aborted)
+        options.report(
+          explain(toAuthError(err), 'Could not start the top-level prompt=none redirect (restoreWithRedirect)'),
+        );
       return false;
     }
   };

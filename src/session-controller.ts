@@ -87,7 +87,14 @@ export interface SessionController {
  * session.drop('loggedOut', true);
  * ```
  */
-export function createSessionController({ config, protocol, events, notes, clock, locks }: SessionControllerOptions): SessionController {
+export function createSessionController({
+  config,
+  protocol,
+  events,
+  notes,
+  clock,
+  locks,
+}: SessionControllerOptions): SessionController {
   const session = createSession();
   const ended = new Set<string>();
   const listeners: (() => void)[] = [];
@@ -196,7 +203,8 @@ export function createSessionController({ config, protocol, events, notes, clock
     async catchUp() {
       const peer = await ask();
       const held = session.get();
-      if (peer && peer.sessionId === held?.sessionId && peer.rotation > held.rotation) await install(peer, false).catch(() => undefined);
+      if (peer && peer.sessionId === held?.sessionId && peer.rotation > held.rotation)
+        await install(peer, false).catch(() => undefined);
     },
     onChange: (listener) => void listeners.push(listener),
     destroy() {

@@ -31,7 +31,11 @@ export interface RevocationContext {
  * const failed = await revokeToken(as, tokens, { clientId, http, allowHttp: false });
  * ```
  */
-export async function revokeToken(as: oauth.AuthorizationServer, tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>, { clientId, http, allowHttp }: RevocationContext): Promise<AuthError | undefined> {
+export async function revokeToken(
+  as: oauth.AuthorizationServer,
+  tokens: Pick<Tokens, 'accessToken' | 'refreshToken'>,
+  { clientId, http, allowHttp }: RevocationContext,
+): Promise<AuthError | undefined> {
   if (!as.revocation_endpoint) return undefined;
   const { refreshToken, accessToken } = tokens;
   const where = String(as.revocation_endpoint).replace(/[?#].*$/, '');
@@ -39,15 +43,27 @@ export async function revokeToken(as: oauth.AuthorizationServer, tokens: Pick<To
   try {
     const res = await http[oauth.customFetch](checkUrl(as.revocation_endpoint, 'revocation_endpoint', allowHttp).href, {
       method: 'POST',
-      body: new URLSearchParams({ client_id: clientId, token: refreshToken ?? accessToken, token_type_hint: `${which}_token` }),
+      body: new URLSearchParams({
+        client_id: clientId,
+        token: refreshToken ?? accessToken,
+        token_type_hint: `${which}_token`,
+      }),
     });
     if (res.status === 200) return undefined;
     const body = (await res.json().catch(() => ({}))) as { error?: unknown; error_description?: unknown };
     const code = typeof body.error === 'string' ? 'oauth_error' : 'invalid_response';
-    return new AuthError(code, `Revocation at ${where} failed with HTTP ${res.status}: the ${which} token may still be valid`, { error: body.error, errorDescription: body.error_description, cause: `HTTP ${res.status}` });
+    return new AuthError(
+      code,
+      `Revocation at ${where} failed with HTTP ${res.status}: the ${which} token may still be valid`,
+      { error: body.error, errorDescription: body.error_description, cause: `HTTP ${res.status}` },
+    );
   } catch (err) {
     const e = toAuthError(err, 'network_error');
-    return new AuthError(e.code, `Revocation at ${where} failed (${e.cause ?? e.code}): the ${which} token may still be valid`, { cause: e.cause ?? e.code });
+    return new AuthError(
+      e.code,
+      `Revocation at ${where} failed (${e.cause ?? e.code}): the ${which} token may still be valid`,
+      { cause: e.cause ?? e.code },
+    );
   }
 }
 
@@ -59,7 +75,11 @@ export async function revokeToken(as: oauth.AuthorizationServer, tokens: Pick<To
  * const url = endSessionUrl(as, tokens.idToken, config);
  * ```
  */
-export function endSessionUrl(as: oauth.AuthorizationServer, idTokenHint: string | undefined, config: Pick<Config, 'clientId' | 'allowHttp' | 'postLogoutRedirectUri'>): URL | undefined {
+export function endSessionUrl(
+  as: oauth.AuthorizationServer,
+  idTokenHint: string | undefined,
+  config: Pick<Config, 'clientId' | 'allowHttp' | 'postLogoutRedirectUri'>,
+): URL | undefined {
   if (!as.end_session_endpoint) return undefined;
   const url = checkUrl(as.end_session_endpoint, 'end_session_endpoint', config.allowHttp);
   const params = new URLSearchParams({ client_id: config.clientId });

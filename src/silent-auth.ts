@@ -61,7 +61,11 @@ export function silentAuthorize(options: SilentAuthOptions): Promise<URLSearchPa
   return new Promise((resolve, reject) => {
     const win = globalThis.document?.defaultView;
     // Thrown in the executor, this rejects the promise.
-    must(win && httpOrigin(options.url) && httpOrigin(options.redirectOrigin) === options.redirectOrigin, 'Silent authorization needs a window and http(s) URLs.', 'invalid_config');
+    must(
+      win && httpOrigin(options.url) && httpOrigin(options.redirectOrigin) === options.redirectOrigin,
+      'Silent authorization needs a window and http(s) URLs.',
+      'invalid_config',
+    );
     const iframe = win.document.createElement('iframe');
     /** Cleans up, then resolves `params`, or rejects with a timeout (`left`: a provider page stayed) without them. */
     const finish = (params?: URLSearchParams, left?: boolean) => {
@@ -71,13 +75,31 @@ export function silentAuthorize(options: SilentAuthOptions): Promise<URLSearchPa
       win.removeEventListener('message', onMessage);
       iframe.remove();
       if (params) resolve(params);
-      else if (left) reject(new AuthError('timeout', `Silent authorization: the provider showed a page in the hidden iframe instead of redirecting to ${options.redirectOrigin} (a login page it will not frame, or an error page: check clientId and silentRedirectUri)`, { cause: PAGE_LEFT_IN_FRAME }));
-      else reject(new AuthError('timeout', `Silent authorization: no answer within ${options.timeoutMs / 1000} s`, { cause: options.signal?.aborted ? 'cancelled' : 'no answer' }));
+      else if (left)
+        reject(
+          new AuthError(
+            'timeout',
+            `Silent authorization: the provider showed a page in the hidden iframe instead of redirecting to ${options.redirectOrigin} (a login page it will not frame, or an error page: check clientId and silentRedirectUri)`,
+            { cause: PAGE_LEFT_IN_FRAME },
+          ),
+        );
+      else
+        reject(
+          new AuthError('timeout', `Silent authorization: no answer within ${options.timeoutMs / 1000} s`, {
+            cause: options.signal?.aborted ? 'cancelled' : 'no answer',
+          }),
+        );
     };
     const onMessage = ({ origin, source, data }: MessageEvent<unknown>) => {
       // `source &&`: a removed iframe's contentWindow is null, and so is a message's source from a worker
       const message = typeof data === 'object' && data !== null ? (data as { type?: unknown; search?: unknown }) : {};
-      if (origin === options.redirectOrigin && source && source === iframe.contentWindow && message.type === SILENT_MESSAGE && typeof message.search === 'string') {
+      if (
+        origin === options.redirectOrigin &&
+        source &&
+        source === iframe.contentWindow &&
+        message.type === SILENT_MESSAGE &&
+        typeof message.search === 'string'
+      ) {
         finish(new URLSearchParams(message.search));
       }
     };

@@ -34,7 +34,10 @@ export interface SnapshotStore {
  * store.subscribe(() => render(store.get()));
  * ```
  */
-export function createSnapshotStore(read: () => Omit<AuthSnapshot, 'loading'>, events: Emitter<AuthEvents>): SnapshotStore {
+export function createSnapshotStore(
+  read: () => Omit<AuthSnapshot, 'loading'>,
+  events: Emitter<AuthEvents>,
+): SnapshotStore {
   const changes = createEmitter<{ change: undefined }>();
   let loading = true;
   let closed = false;
@@ -42,7 +45,9 @@ export function createSnapshotStore(read: () => Omit<AuthSnapshot, 'loading'>, e
 
   const get = (): AuthSnapshot => {
     const next: AuthSnapshot = { ...read(), loading };
-    for (const key in next) if (next[key as keyof AuthSnapshot] !== snapshot[key as keyof AuthSnapshot]) return (snapshot = Object.freeze(next));
+    for (const key in next)
+      if (next[key as keyof AuthSnapshot] !== snapshot[key as keyof AuthSnapshot])
+        return (snapshot = Object.freeze(next));
     return snapshot;
   };
   let told = snapshot;
@@ -52,7 +57,8 @@ export function createSnapshotStore(read: () => Omit<AuthSnapshot, 'loading'>, e
     told = get();
     changes.emit('change', undefined);
   };
-  for (const event of ['authenticated', 'tokenRefreshed', 'sessionExpired', 'loggedOut'] as const) events.on(event, changed);
+  for (const event of ['authenticated', 'tokenRefreshed', 'sessionExpired', 'loggedOut'] as const)
+    events.on(event, changed);
 
   return {
     get,

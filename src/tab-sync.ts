@@ -61,16 +61,24 @@ const TYPE = TAB_MESSAGE;
  * ordinary objects, and our own sessions come from JSON (whose keys may be anything, a claim
  * named `constructor` included): the prototype is what tells.
  */
-const isPlain = (x: unknown): x is Untrusted => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
+const isPlain = (x: unknown): x is Untrusted =>
+  typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === Object.prototype;
 const isStr = (x: unknown): x is string => typeof x === 'string' && x !== '';
 const isOpt = (x: unknown): x is string | undefined => x === undefined || isStr(x);
 const isNum = (x: unknown): x is number => Number.isFinite(x);
-const isKey = (k: unknown, type: KeyType): k is CryptoKey => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
+const isKey = (k: unknown, type: KeyType): k is CryptoKey =>
+  typeof CryptoKey !== 'undefined' && k instanceof CryptoKey && k.type === type;
 /** CryptoKeys of one algorithm, the private key non-extractable. */
 const isKeyPair = (k: unknown): boolean => {
   if (typeof k !== 'object' || k === null) return false;
   const { privateKey, publicKey } = k as Partial<Record<keyof CryptoKeyPair, unknown>>;
-  return isKey(privateKey, 'private') && isKey(publicKey, 'public') && !privateKey.extractable && publicKey.extractable && privateKey.algorithm.name === publicKey.algorithm.name;
+  return (
+    isKey(privateKey, 'private') &&
+    isKey(publicKey, 'public') &&
+    !privateKey.extractable &&
+    publicKey.extractable &&
+    privateKey.algorithm.name === publicKey.algorithm.name
+  );
 };
 
 /** What every field of a {@link Tokens} must be; `s` is the whole (untrusted) session. A session that ended is refused too. */
@@ -140,25 +148,25 @@ export function createTabSync(options: TabSyncOptions): TabSync {
     post({ k: 'e', sid, error });
   };
 
-  if (ch) ch.onmessage = ({ data: m }: MessageEvent) => {
-    if (!isPlain(m) || m.type !== TYPE || m.v !== 1) return;
-    const { k, sid, error, reason, id, to } = m;
-    const s = k === 's' && toSession(m.s, ended);
-    if (k === 'q') {
-      // pending holds our own requests: never answer ourselves
-      if (isStr(id) && !pending.has(id)) send(options.getSession(), { reason: 'handoff', to: id });
-    } else if (s) {
-      // `to` of another type never matches a key: ids are strings
-      if (reason === 'handoff') {
-        if (isStr(to)) pending.get(to)?.(s);
+  if (ch)
+    ch.onmessage = ({ data: m }: MessageEvent) => {
+      if (!isPlain(m) || m.type !== TYPE || m.v !== 1) return;
+      const { k, sid, error, reason, id, to } = m;
+      const s = k === 's' && toSession(m.s, ended);
+      if (k === 'q') {
+        // pending holds our own requests: never answer ourselves
+        if (isStr(id) && !pending.has(id)) send(options.getSession(), { reason: 'handoff', to: id });
+      } else if (s) {
+        // `to` of another type never matches a key: ids are strings
+        if (reason === 'handoff') {
+          if (isStr(to)) pending.get(to)?.(s);
+        } else if (reason === 'refreshed' || reason === 'login') options.onSession(s, reason);
+      } else if (k === 'e' && isStr(sid) && !ended.has(sid) && isOpt(error)) {
+        ended.add(sid);
+        if (error === undefined) options.onLoggedOut(sid);
+        else options.onExpired(sid, error);
       }
-      else if (reason === 'refreshed' || reason === 'login') options.onSession(s, reason);
-    } else if (k === 'e' && isStr(sid) && !ended.has(sid) && isOpt(error)) {
-      ended.add(sid);
-      if (error === undefined) options.onLoggedOut(sid);
-      else options.onExpired(sid, error);
-    }
-  };
+    };
 
   return {
     requestSession: (timeoutMs, answers = 1) =>

@@ -24,7 +24,13 @@ const GUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
  */
 export function isTenantTemplate(configured: string, discovered: unknown): boolean {
   const [before, after, more] = typeof discovered === 'string' ? discovered.split(TENANT) : [];
-  return more === undefined && after !== undefined && /\/$/.test(before!) && /^\//.test(after) && [`${before}common${after}`, `${before}organizations${after}`].includes(configured);
+  return (
+    more === undefined &&
+    after !== undefined &&
+    /\/$/.test(before!) &&
+    /^\//.test(after) &&
+    [`${before}common${after}`, `${before}organizations${after}`].includes(configured)
+  );
 }
 
 /**

@@ -48,11 +48,18 @@ export function tokenFailure(err: unknown, res: Response, endpoint: string): Aut
   const { status } = res;
   let e = toAuthError(err);
   if (e.code !== 'oauth_error') {
-    e = new AuthError('invalid_response', `The token endpoint ${endpoint.replace(/[?#].*$/, '')} answered HTTP ${status} without an OAuth error`, { cause: e.cause ?? e.message });
+    e = new AuthError(
+      'invalid_response',
+      `The token endpoint ${endpoint.replace(/[?#].*$/, '')} answered HTTP ${status} without an OAuth error`,
+      { cause: e.cause ?? e.message },
+    );
   }
   // RFC 9449 §8: use_dpop_nonce asks for another try, with the nonce it brought.
   const transient = status >= 500 || status === 408 || status === 429 || e.error === 'use_dpop_nonce';
-  verdicts.set(e, { final: status >= 400 && !transient, retryAfter: transient ? retryAfterMs(res.headers, now()) : undefined });
+  verdicts.set(e, {
+    final: status >= 400 && !transient,
+    retryAfter: transient ? retryAfterMs(res.headers, now()) : undefined,
+  });
   return e;
 }
 

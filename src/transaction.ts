@@ -59,7 +59,11 @@ export function checkAppState(value: unknown): void {
   } catch {
     // a cycle or a BigInt: refused below
   }
-  must(value === undefined || (typeof json === 'string' && new Blob([json]).size <= APP_STATE_MAX), 'bad appState', 'invalid_config');
+  must(
+    value === undefined || (typeof json === 'string' && new Blob([json]).size <= APP_STATE_MAX),
+    'bad appState',
+    'invalid_config',
+  );
 }
 
 /** A transaction older than this is refused. */
@@ -72,7 +76,12 @@ type Store = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'key' | 'lengt
 function read(store: Store, key: string, now: number): Transaction | undefined {
   try {
     const tx = JSON.parse(store.getItem(key)!) as Transaction | null;
-    return typeof tx?.state === 'string' && typeof tx.createdAt === 'number' && now - tx.createdAt < TRANSACTION_TTL && now >= tx.createdAt - 60_000 ? tx : undefined;
+    return typeof tx?.state === 'string' &&
+      typeof tx.createdAt === 'number' &&
+      now - tx.createdAt < TRANSACTION_TTL &&
+      now >= tx.createdAt - 60_000
+      ? tx
+      : undefined;
   } catch {
     return undefined;
   }
@@ -80,7 +89,7 @@ function read(store: Store, key: string, now: number): Transaction | undefined {
 
 /** Deletes every transaction that is expired or unreadable, and those `drop` picks (logout: the client's own). */
 export function sweep(store: Store, now: number, drop?: (tx: Transaction) => boolean): void {
-  for (let i = store.length; i--; ) {
+  for (let i = store.length; i--;) {
     const key = store.key(i);
     const tx = key?.startsWith(PREFIX) ? read(store, key, now) : false; // false: not a transaction
     if (tx === undefined || (tx && drop?.(tx))) store.removeItem(key!);
@@ -111,11 +120,15 @@ export function findTransaction(store: () => Store, state: string, now: number):
  * The newest live transaction that `pick` accepts, left in place; undefined when there is none
  * or storage is blocked.
  */
-export function newestTransaction(store: () => Store, now: number, pick: (tx: Transaction) => boolean): Transaction | undefined {
+export function newestTransaction(
+  store: () => Store,
+  now: number,
+  pick: (tx: Transaction) => boolean,
+): Transaction | undefined {
   try {
     const s = store();
     let newest: Transaction | undefined;
-    for (let i = s.length; i--; ) {
+    for (let i = s.length; i--;) {
       const key = s.key(i);
       const tx = key?.startsWith(PREFIX) ? read(s, key, now) : undefined;
       if (tx && pick(tx) && !(newest && newest.createdAt > tx.createdAt)) newest = tx;
@@ -146,7 +159,11 @@ export function spendTransaction(store: Store, state: string, now: number): void
  * must(await claimTransaction(navigator.locks, tx, Date.now()), 'callback used in another tab', 'invalid_state');
  * ```
  */
-export function claimTransaction(locks: Pick<LockManager, 'request'> | undefined, tx: Transaction, now: number): Promise<boolean> {
+export function claimTransaction(
+  locks: Pick<LockManager, 'request'> | undefined,
+  tx: Transaction,
+  now: number,
+): Promise<boolean> {
   return new Promise((claimed) => {
     if (!locks?.request) return claimed(true);
     locks

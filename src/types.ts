@@ -5,7 +5,16 @@
 import type { AuthError } from './errors.js';
 import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, PopupLoginOptions } from './options.js';
 
-export type { FetchFunction, AuthClientOptions, PopupSupport, UserInfoSupport, LoginOptions, PopupLoginOptions, LogoutOptions, GetAccessTokenOptions } from './options.js';
+export type {
+  FetchFunction,
+  AuthClientOptions,
+  PopupSupport,
+  UserInfoSupport,
+  LoginOptions,
+  PopupLoginOptions,
+  LogoutOptions,
+  GetAccessTokenOptions,
+} from './options.js';
 
 // The public types name the platform's fetch types. A project compiled without the DOM library
 // and without @types/node (an SSR or worker build with `lib: ["ES2022"]`) has none of them:

@@ -39,7 +39,11 @@ export function checkUrl(value: unknown, name: string, loopback: boolean, code?:
   const url = parseUrl(value);
   const http = url?.protocol === 'http:';
   must(value !== undefined && value !== '', `${name} is required: an absolute https: URL.`, code);
-  must(url, `${name} must be an absolute URL such as https://id.example.com; got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value}.`, code);
+  must(
+    url,
+    `${name} must be an absolute URL such as https://id.example.com; got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value}.`,
+    code,
+  );
   must(!url.username && !url.password, `${name} must not contain a user name or password.`, code);
   must(
     url.protocol === 'https:' || (http && loopback && isLoopback(url)),
@@ -57,7 +61,11 @@ export function checkUrl(value: unknown, name: string, loopback: boolean, code?:
  */
 export function sameOriginPath(value: string, origin: string): string {
   const url = parseUrl(value, origin);
-  must(url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value), 'returnTo must be a path or URL on this page\'s origin: spa-auth never sends the user elsewhere after login.', 'invalid_config');
+  must(
+    url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value),
+    "returnTo must be a path or URL on this page's origin: spa-auth never sends the user elsewhere after login.",
+    'invalid_config',
+  );
   return url.pathname.replace(/^\/+/, '/') + url.search + url.hash;
 }
 
@@ -77,7 +85,20 @@ export function isRedirectTarget(href: string, redirectUri: string): boolean {
  */
 export function cleanAddressBar(win: Pick<Window, 'location' | 'history'>): void {
   const url = new URL(win.location.href);
-  for (const name of ['code', 'state', 'iss', 'session_state', 'error', 'error_description', 'error_uri', 'access_token', 'id_token', 'refresh_token', 'token']) url.searchParams.delete(name);
+  for (const name of [
+    'code',
+    'state',
+    'iss',
+    'session_state',
+    'error',
+    'error_description',
+    'error_uri',
+    'access_token',
+    'id_token',
+    'refresh_token',
+    'token',
+  ])
+    url.searchParams.delete(name);
   url.hash = '';
   win.history.replaceState(win.history.state, '', url.href);
 }

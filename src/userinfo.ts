@@ -25,7 +25,10 @@ async function request(host: FeatureHost, as: Metadata, accessToken: string, sub
   const dpop = host.dpop();
   const http = {
     // A GET: the body oauth4webapi passes is always null, which the transport takes.
-    [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000) as (url: string, init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => Promise<Response>,
+    [oauth.customFetch]: cappedFetch(config.fetch, config.requestTimeout * 1000 || 15_000) as (
+      url: string,
+      init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>,
+    ) => Promise<Response>,
     [oauth.allowInsecureRequests]: config.allowHttp,
     ...(dpop && { DPoP: dpop.handle }),
   };
@@ -36,7 +39,8 @@ async function request(host: FeatureHost, as: Metadata, accessToken: string, sub
     const res = await oauth.protectedResourceRequest(accessToken, 'GET', url, headers, null, http);
     const claims = await oauth.processUserInfoResponse(as, client, sub, res);
     // A signed answer: oauth4webapi checked its claims; the signature is checked here.
-    if (/^application\/jwt\s*(;|$)/i.test(res.headers.get('content-type') ?? '')) await oauth.validateApplicationLevelSignature(as, res, http);
+    if (/^application\/jwt\s*(;|$)/i.test(res.headers.get('content-type') ?? ''))
+      await oauth.validateApplicationLevelSignature(as, res, http);
     return claims as User;
   };
   try {
@@ -65,7 +69,7 @@ function createUserInfo(host: FeatureHost): () => Promise<User> {
       const claims = host.protocol
         .discover()
         .then((as) => {
-          must(as.userinfo_endpoint, 'the provider\'s discovery document has no userinfo_endpoint', 'invalid_config');
+          must(as.userinfo_endpoint, "the provider's discovery document has no userinfo_endpoint", 'invalid_config');
           return request(host, as, token, sub);
         })
         .then((claims) => Object.freeze(claims));

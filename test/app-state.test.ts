@@ -21,7 +21,8 @@ describe('appState', () => {
     // not in the authorization request, in any encoding; state stays random
     expect(decodeURIComponent(url)).not.toContain('orders');
     expect(new URL(url).searchParams.get('state')).toMatch(/^[\w-]{43}$/);
-    for (const r of flow.server.requests) expect(decodeURIComponent(r.url.href + r.form.toString())).not.toContain('orders');
+    for (const r of flow.server.requests)
+      expect(decodeURIComponent(r.url.href + r.form.toString())).not.toContain('orders');
     expect(transactionKeys()).toEqual([]);
   });
 
@@ -47,7 +48,8 @@ describe('appState', () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     const nav = captureNavigation();
-    for (const value of [cycle, 10n, () => 1, Symbol('s')]) await expectCode(flow.client().login({ appState: value }), 'invalid_config');
+    for (const value of [cycle, 10n, () => 1, Symbol('s')])
+      await expectCode(flow.client().login({ appState: value }), 'invalid_config');
     expect(nav.all).toEqual([]);
     expect(transactionKeys()).toEqual([]);
   });

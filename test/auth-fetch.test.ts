@@ -12,16 +12,35 @@ import { regexCalls } from './helpers/work.js';
 
 const API = 'https://api.example.com';
 
-type Seen = { url: string; method: string | undefined; headers: Record<string, string>; body: string | null; redirect: string | undefined; referrerPolicy: string | undefined; signal: AbortSignal | undefined; raw: unknown[] };
+type Seen = {
+  url: string;
+  method: string | undefined;
+  headers: Record<string, string>;
+  body: string | null;
+  redirect: string | undefined;
+  referrerPolicy: string | undefined;
+  signal: AbortSignal | undefined;
+  raw: unknown[];
+};
 
-const challenge = (status: number, value: string, headers: Record<string, string> = {}) => () =>
-  new Response('denied', { status, headers: { 'www-authenticate': value, ...headers } });
+const challenge =
+  (status: number, value: string, headers: Record<string, string> = {}) =>
+  () =>
+    new Response('denied', { status, headers: { 'www-authenticate': value, ...headers } });
 
 /**
  * A server behind `fetch` that records what it received (URL, headers, body bytes) and answers
  * with the queued responses, then 200s; and a token source whose forced refresh mints a new token.
  */
-function setup(o: { responses?: Array<() => Response>; apiOrigins?: string[]; dpop?: DPoPSession; tokens?: string[]; baseUrl?: string } = {}) {
+function setup(
+  o: {
+    responses?: Array<() => Response>;
+    apiOrigins?: string[];
+    dpop?: DPoPSession;
+    tokens?: string[];
+    baseUrl?: string;
+  } = {},
+) {
   const seen: Seen[] = [];
   const responses = [...(o.responses ?? [])];
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -101,7 +120,10 @@ describe('origin allowlist', () => {
   });
 
   it('resolves relative URLs once against baseUrl() and requests that very URL', async () => {
-    const { authFetch, seen } = setup({ apiOrigins: ['https://app.example.com'], baseUrl: 'https://app.example.com/deep/page' });
+    const { authFetch, seen } = setup({
+      apiOrigins: ['https://app.example.com'],
+      baseUrl: 'https://app.example.com/deep/page',
+    });
     await authFetch('x?y=1');
     await authFetch(new URL('https://app.example.com/abs'));
     expect(seen.map((s) => [s.url, s.headers.authorization])).toEqual([
@@ -137,7 +159,7 @@ describe('origin allowlist', () => {
 });
 
 describe('request semantics', () => {
-  it("leaves a request that already has Authorization alone (no token, no retry)", async () => {
+  it('leaves a request that already has Authorization alone (no token, no retry)', async () => {
     const { authFetch, seen, getAccessToken } = setup({ responses: [challenge(401, 'Bearer error="invalid_token"')] });
     const res = await authFetch(`${API}/x`, { headers: { Authorization: 'Basic abc' }, redirect: 'follow' });
     expect(res.status).toBe(401);
@@ -198,8 +220,18 @@ describe('request semantics', () => {
 describe('invalid_token: one refresh, one retry, same body', () => {
   const bodies: Array<[string, () => RequestInit | Request, string, string?]> = [
     ['string', () => ({ method: 'POST', body: 'héllo' }), 'héllo', 'text/plain;charset=UTF-8'],
-    ['Blob', () => ({ method: 'POST', body: new Blob(['blob-bytes'], { type: 'application/x-thing' }) }), 'blob-bytes', 'application/x-thing'],
-    ['URLSearchParams', () => ({ method: 'POST', body: new URLSearchParams({ a: '1', b: 'two' }) }), 'a=1&b=two', 'application/x-www-form-urlencoded;charset=UTF-8'],
+    [
+      'Blob',
+      () => ({ method: 'POST', body: new Blob(['blob-bytes'], { type: 'application/x-thing' }) }),
+      'blob-bytes',
+      'application/x-thing',
+    ],
+    [
+      'URLSearchParams',
+      () => ({ method: 'POST', body: new URLSearchParams({ a: '1', b: 'two' }) }),
+      'a=1&b=two',
+      'application/x-www-form-urlencoded;charset=UTF-8',
+    ],
     ['ArrayBuffer', () => ({ method: 'POST', body: new TextEncoder().encode('buf').buffer as ArrayBuffer }), 'buf'],
     [
       'ReadableStream',
@@ -246,7 +278,10 @@ describe('invalid_token: one refresh, one retry, same body', () => {
 
   it('forces exactly one refresh and retries once, even if the retry is also a 401', async () => {
     const { authFetch, seen, getAccessToken } = setup({
-      responses: [challenge(401, 'Bearer realm="api", error="invalid_token"'), challenge(401, 'Bearer error="invalid_token"')],
+      responses: [
+        challenge(401, 'Bearer realm="api", error="invalid_token"'),
+        challenge(401, 'Bearer error="invalid_token"'),
+      ],
     });
     const res = await authFetch(`${API}/x`);
     expect(res.status).toBe(401);
@@ -255,7 +290,10 @@ describe('invalid_token: one refresh, one retry, same body', () => {
   });
 
   it('does not refresh when the token already changed; uses the new one', async () => {
-    const { authFetch, seen, getAccessToken } = setup({ responses: [challenge(401, 'Bearer error="invalid_token"')], tokens: ['at-1', 'at-9'] });
+    const { authFetch, seen, getAccessToken } = setup({
+      responses: [challenge(401, 'Bearer error="invalid_token"')],
+      tokens: ['at-1', 'at-9'],
+    });
     await authFetch(`${API}/x`);
     expect(seen.map((s) => s.headers.authorization)).toEqual(['Bearer at-1', 'Bearer at-9']);
     expect(getAccessToken.mock.calls).toEqual([[], []]);
@@ -277,7 +315,13 @@ describe('invalid_token: one refresh, one retry, same body', () => {
   });
 
   it('returns a 401 without such a challenge as is', async () => {
-    for (const header of ['', 'Basic realm="x"', 'Bearer realm="api"', 'Bearer error="invalid_request"', 'error="invalid_token"']) {
+    for (const header of [
+      '',
+      'Basic realm="x"',
+      'Bearer realm="api"',
+      'Bearer error="invalid_request"',
+      'error="invalid_token"',
+    ]) {
       const { authFetch, seen, getAccessToken } = setup({ responses: [challenge(401, header)] });
       expect((await authFetch(`${API}/x`)).status).toBe(401);
       expect(seen).toHaveLength(1);
@@ -303,13 +347,20 @@ describe('invalid_token: one refresh, one retry, same body', () => {
 describe('step-up and scope challenges', () => {
   it('emits stepUpRequired with validated acr_values and max_age, without retrying', async () => {
     const { authFetch, seen, emit, getAccessToken } = setup({
-      responses: [challenge(401, 'Bearer error="insufficient_user_authentication", acr_values="urn:acr:silver mfa", max_age="300"')],
+      responses: [
+        challenge(
+          401,
+          'Bearer error="insufficient_user_authentication", acr_values="urn:acr:silver mfa", max_age="300"',
+        ),
+      ],
     });
     const res = await authFetch(`${API}/pay?x=1`);
     expect(res.status).toBe(401);
     expect(seen).toHaveLength(1);
     expect(getAccessToken).toHaveBeenCalledTimes(1);
-    expect(emit.mock.calls).toEqual([['stepUpRequired', { url: `${API}/pay?x=1`, acrValues: 'urn:acr:silver mfa', maxAge: 300 }]]);
+    expect(emit.mock.calls).toEqual([
+      ['stepUpRequired', { url: `${API}/pay?x=1`, acrValues: 'urn:acr:silver mfa', maxAge: 300 }],
+    ]);
   });
 
   it('drops invalid acr_values and max_age from the event', async () => {
@@ -321,7 +372,9 @@ describe('step-up and scope challenges', () => {
     ];
     for (const [acr, maxAge] of bad) {
       const { authFetch, emit } = setup({
-        responses: [challenge(401, `Bearer error="insufficient_user_authentication", acr_values="${acr}", max_age="${maxAge}"`)],
+        responses: [
+          challenge(401, `Bearer error="insufficient_user_authentication", acr_values="${acr}", max_age="${maxAge}"`),
+        ],
       });
       await authFetch(`${API}/x`);
       expect(emit.mock.calls).toEqual([['stepUpRequired', { url: `${API}/x` }]]);
@@ -332,7 +385,9 @@ describe('step-up and scope challenges', () => {
   });
 
   it('emits insufficientScope on a 403, with no refresh and no retry', async () => {
-    const { authFetch, seen, emit, getAccessToken } = setup({ responses: [challenge(403, 'Bearer error="insufficient_scope", scope="read write"')] });
+    const { authFetch, seen, emit, getAccessToken } = setup({
+      responses: [challenge(403, 'Bearer error="insufficient_scope", scope="read write"')],
+    });
     const res = await authFetch(`${API}/x`);
     expect(res.status).toBe(403);
     expect(seen).toHaveLength(1);
@@ -342,7 +397,11 @@ describe('step-up and scope challenges', () => {
 
   it('reports a scope error that comes after the retry, and nothing for other origins', async () => {
     const { authFetch, emit, seen } = setup({
-      responses: [challenge(401, 'Bearer error="invalid_token"'), challenge(403, 'Bearer error="insufficient_scope"'), challenge(403, 'Bearer error="insufficient_scope"')],
+      responses: [
+        challenge(401, 'Bearer error="invalid_token"'),
+        challenge(403, 'Bearer error="insufficient_scope"'),
+        challenge(403, 'Bearer error="insufficient_scope"'),
+      ],
     });
     await authFetch(`${API}/x`);
     await authFetch('https://other.example.com/x');
@@ -373,7 +432,10 @@ describe('DPoP mode', () => {
       apiOrigins: [API],
       getAccessToken: async () => ((current = after), 'at-new'),
       dpop: () => current,
-      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => (sent.push(new Request(input, init)), new Response('ok'))) as typeof globalThis.fetch,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => (
+        sent.push(new Request(input, init)),
+        new Response('ok')
+      )) as typeof globalThis.fetch,
       emit: vi.fn(),
       baseUrl: () => 'https://app.example.com/',
     });
@@ -411,10 +473,15 @@ describe('DPoP mode', () => {
 
   it('refreshes once on invalid_token and signs the new token', async () => {
     const dpop = await createDPoPSession();
-    const { authFetch, seen } = setup({ dpop, responses: [challenge(401, 'Bearer realm="a", DPoP error="invalid_token"')] });
+    const { authFetch, seen } = setup({
+      dpop,
+      responses: [challenge(401, 'Bearer realm="a", DPoP error="invalid_token"')],
+    });
     await authFetch(`${API}/x`);
     expect(seen.map((s) => s.headers.authorization)).toEqual(['DPoP at-1', 'DPoP at-2']);
-    const ath = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('at-2'))).toString('base64url');
+    const ath = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('at-2'))).toString(
+      'base64url',
+    );
     expect(proofOf(seen[1]).ath).toBe(ath);
   });
 });

@@ -98,7 +98,7 @@ describe('a device clock that is off logs in and keeps its session', () => {
     });
   }
 
-  it('checks auth_time against maxAge on the provider\'s clock', async () => {
+  it("checks auth_time against maxAge on the provider's clock", async () => {
     flow.server.clockOffset = -10 * MIN; // device ahead: auth_time looks 10 minutes old to it
     const nav = captureNavigation();
     await flow.client().login({ maxAge: 60 });
@@ -207,7 +207,7 @@ describe('a step of the device clock during a session', () => {
   });
 });
 
-describe('DPoP proofs carry the provider\'s time', () => {
+describe("DPoP proofs carry the provider's time", () => {
   it('createDPoPSession takes its iat from the clock it is given', async () => {
     const s = await createDPoPSession(undefined, () => 1_700_000_000_999);
     let sent: Headers | undefined;
@@ -218,7 +218,7 @@ describe('DPoP proofs carry the provider\'s time', () => {
     expect(jose.decodeJwt(sent!.get('dpop')!).iat).toBe(1_700_000_000);
   });
 
-  it('a refresh request\'s proof is stamped on the provider\'s clock, not the device\'s', async () => {
+  it("a refresh request's proof is stamped on the provider's clock, not the device's", async () => {
     flow.server.clockOffset = 10 * MIN;
     flow.server.tokenHook = (body) => ({ ...body, token_type: 'DPoP' });
     const auth = await flow.signedIn({ dpop: true });
@@ -234,7 +234,7 @@ describe('DPoP proofs carry the provider\'s time', () => {
 });
 
 describe('createProviderClock', () => {
-  it('estimates the offset from the middle of the round trip, and iat\'s whole seconds', () => {
+  it("estimates the offset from the middle of the round trip, and iat's whole seconds", () => {
     const clock = createProviderClock();
     // sent at 1_000_000 (device), answered at 1_004_000: the provider stamped 2000 s meanwhile
     expect(clock.estimate(2000, { at: 1_004_000, rtt: 4000 })).toBe(2_000_500 - 1_002_000);
@@ -244,7 +244,9 @@ describe('createProviderClock', () => {
     const report = vi.fn();
     const clock = createProviderClock(report);
     expect(clock.estimate(MAX_OFFSET / 1000 - 1, { at: 0, rtt: 0 })).toBe(MAX_OFFSET - 500);
-    expect(() => clock.estimate(MAX_OFFSET / 1000 + 1, { at: 0, rtt: 0 })).toThrow(/1970-01-02T00:00:01.000Z.*1970-01-01T00:00:00.000Z/);
+    expect(() => clock.estimate(MAX_OFFSET / 1000 + 1, { at: 0, rtt: 0 })).toThrow(
+      /1970-01-02T00:00:01.000Z.*1970-01-01T00:00:00.000Z/,
+    );
     expect(report).toHaveBeenCalledTimes(1);
     expect(report.mock.calls[0]?.[0]).toMatchObject({ name: 'AuthError', code: 'invalid_response' });
   });
@@ -264,7 +266,7 @@ describe('createProviderClock', () => {
     expect(clock.offset()).toBe(605_000);
   });
 
-  it('keeps the renewal timer on the provider\'s clock across a step back', () => {
+  it("keeps the renewal timer on the provider's clock across a step back", () => {
     vi.useFakeTimers({ now: 1_000_000_000 });
     const clock = createProviderClock();
     const onDue = vi.fn();

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { AuthError, createAuthClient, isAuthError, type AuthClientOptions } from '../src/index.js';
 
-const base: AuthClientOptions = { issuer: 'https://id.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb' };
+const base: AuthClientOptions = {
+  issuer: 'https://id.example.com',
+  clientId: 'spa',
+  redirectUri: 'https://app.example.com/cb',
+};
 
 function configError(patch: Record<string, unknown>): AuthError {
   try {
@@ -72,21 +76,36 @@ describe('options', () => {
   }
 
   it('accepts the limits themselves: a 60 s tolerance, plain http redirect URIs on a loopback host', () => {
-    for (const patch of [{ clockTolerance: 60 }, { redirectUri: 'http://127.0.0.1:5173/cb', silentRedirectUri: 'http://localhost/s' }]) {
+    for (const patch of [
+      { clockTolerance: 60 },
+      { redirectUri: 'http://127.0.0.1:5173/cb', silentRedirectUri: 'http://localhost/s' },
+    ]) {
       expect(() => createAuthClient({ ...base, ...patch }).destroy()).not.toThrow();
     }
-    expect(resolveConfig({ ...base, postLogoutRedirectUri: 'http://[::1]:8080/bye' }, 'http://[::1]:8080').postLogoutRedirectUri).toBe('http://[::1]:8080/bye');
+    expect(
+      resolveConfig({ ...base, postLogoutRedirectUri: 'http://[::1]:8080/bye' }, 'http://[::1]:8080')
+        .postLogoutRedirectUri,
+    ).toBe('http://[::1]:8080/bye');
   });
 
   it("accepts a postLogoutRedirectUri on the page's origin or the redirect URI's (SSR and opaque origins: the latter)", () => {
     const www = { ...base, redirectUri: 'https://www.example.com/cb', apiOrigins: [] }; // an opaque origin has no default apiOrigins
     // one app under two host names: the page is app.example.com, its URLs name www.example.com
     for (const page of ['https://app.example.com', undefined, 'null']) {
-      expect(resolveConfig({ ...www, postLogoutRedirectUri: 'https://www.example.com/bye' }, page).postLogoutRedirectUri).toBe('https://www.example.com/bye');
+      expect(
+        resolveConfig({ ...www, postLogoutRedirectUri: 'https://www.example.com/bye' }, page).postLogoutRedirectUri,
+      ).toBe('https://www.example.com/bye');
     }
-    expect(resolveConfig({ ...www, postLogoutRedirectUri: 'https://app.example.com/bye' }, 'https://app.example.com').postLogoutRedirectUri).toBe('https://app.example.com/bye');
-    expect(() => resolveConfig({ ...www, postLogoutRedirectUri: 'https://app.example.com/bye' }, undefined)).toThrow(/postLogoutRedirectUri/);
-    expect(() => resolveConfig({ ...www, postLogoutRedirectUri: 'https://evil.example/' }, 'https://app.example.com')).toThrow(/postLogoutRedirectUri/);
+    expect(
+      resolveConfig({ ...www, postLogoutRedirectUri: 'https://app.example.com/bye' }, 'https://app.example.com')
+        .postLogoutRedirectUri,
+    ).toBe('https://app.example.com/bye');
+    expect(() => resolveConfig({ ...www, postLogoutRedirectUri: 'https://app.example.com/bye' }, undefined)).toThrow(
+      /postLogoutRedirectUri/,
+    );
+    expect(() =>
+      resolveConfig({ ...www, postLogoutRedirectUri: 'https://evil.example/' }, 'https://app.example.com'),
+    ).toThrow(/postLogoutRedirectUri/);
   });
 
   it('gives tabs with different settings different tab keys, even when values contain the old separator', () => {

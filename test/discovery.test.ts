@@ -49,25 +49,49 @@ describe('discovery', () => {
       return new Response('no', { status: 404 });
     };
     const nav = captureNavigation();
-    await createAuthClient({ issuer: server.issuer, clientId: 'spa', redirectUri: 'https://app.example.com/cb', fetch: fetchImpl }).login();
+    await createAuthClient({
+      issuer: server.issuer,
+      clientId: 'spa',
+      redirectUri: 'https://app.example.com/cb',
+      fetch: fetchImpl,
+    }).login();
     expect(nav.last()).toMatch(/^https:\/\/as\.example\.com\/tenant\/authorize\?/);
   });
 
   it('allows http only for a loopback issuer', async () => {
     const server = await createFakeServer({ issuer: 'http://127.0.0.1:9999' });
     const nav = captureNavigation();
-    await createAuthClient({ issuer: server.issuer, clientId: 'spa', redirectUri: 'http://127.0.0.1:3000/cb', fetch: server.fetch }).login();
+    await createAuthClient({
+      issuer: server.issuer,
+      clientId: 'spa',
+      redirectUri: 'http://127.0.0.1:3000/cb',
+      fetch: server.fetch,
+    }).login();
     expect(nav.last()?.startsWith('http://127.0.0.1:9999/authorize')).toBe(true);
     // a loopback issuer still may not send the browser to plain http elsewhere
     Object.assign(server.metadata, { token_endpoint: 'http://10.0.0.1/token' });
     window.sessionStorage.clear(); // no cached metadata from the first client
-    await expectCode(createAuthClient({ issuer: server.issuer, clientId: 'spa', redirectUri: 'http://127.0.0.1:3000/cb', fetch: server.fetch }).login(), 'invalid_response');
+    await expectCode(
+      createAuthClient({
+        issuer: server.issuer,
+        clientId: 'spa',
+        redirectUri: 'http://127.0.0.1:3000/cb',
+        fetch: server.fetch,
+      }).login(),
+      'invalid_response',
+    );
   });
 
   it('times out a server that never answers', async () => {
     const hang: typeof fetch = (_input, init) =>
       new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
-    const c = createAuthClient({ issuer: 'https://id.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb', fetch: hang, requestTimeout: 0.05 });
+    const c = createAuthClient({
+      issuer: 'https://id.example.com',
+      clientId: 'spa',
+      redirectUri: 'https://app.example.com/cb',
+      fetch: hang,
+      requestTimeout: 0.05,
+    });
     await expectCode(c.login(), 'timeout');
   });
 });
@@ -76,7 +100,11 @@ describe('hostile transport', () => {
   // Parsed, a header this size blocks the thread far past the test timeout (oauth4webapi's
   // challenge parser is quadratic); dropped unparsed, the login fails at once.
   it('does not parse an oversized WWW-Authenticate header from the token endpoint', async () => {
-    flow.server.tokenHook = () => new Response('{}', { status: 401, headers: { 'www-authenticate': `Bearer error="invalid_client", ${'a=b, '.repeat(100_000)}` } });
+    flow.server.tokenHook = () =>
+      new Response('{}', {
+        status: 401,
+        headers: { 'www-authenticate': `Bearer error="invalid_client", ${'a=b, '.repeat(100_000)}` },
+      });
     const { result } = await flow.login();
     await expectCode(result, 'invalid_response');
   });

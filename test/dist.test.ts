@@ -46,7 +46,17 @@ const esmPath = new URL('../dist/index.js', import.meta.url);
 describe('dist', () => {
   it('the script-tag bundle defines exactly one global, SpaAuth', () => {
     // the web platform the bundle expects at load time, and nothing else
-    const sandbox: Record<string, unknown> = { TextEncoder, TextDecoder, URL, URLSearchParams, crypto, Headers, Request, Response, fetch };
+    const sandbox: Record<string, unknown> = {
+      TextEncoder,
+      TextDecoder,
+      URL,
+      URLSearchParams,
+      crypto,
+      Headers,
+      Request,
+      Response,
+      fetch,
+    };
     const before = Object.keys(sandbox);
     runInNewContext(readFileSync(iifePath, 'utf8'), sandbox);
     expect(Object.keys(sandbox).filter((k) => !before.includes(k))).toEqual(['SpaAuth']);
@@ -56,7 +66,17 @@ describe('dist', () => {
   });
 
   it('the script-tag bundle tells what failed and how to fix it, as the ESM build does', () => {
-    const sandbox: Record<string, unknown> = { TextEncoder, TextDecoder, URL, URLSearchParams, crypto, Headers, Request, Response, fetch };
+    const sandbox: Record<string, unknown> = {
+      TextEncoder,
+      TextDecoder,
+      URL,
+      URLSearchParams,
+      crypto,
+      Headers,
+      Request,
+      Response,
+      fetch,
+    };
     runInNewContext(readFileSync(iifePath, 'utf8'), sandbox);
     const { createAuthClient } = sandbox.SpaAuth as { createAuthClient: (o: object) => unknown };
     const messageOf = (options: object) => {
@@ -68,7 +88,9 @@ describe('dist', () => {
       return 'accepted';
     };
     const base = { issuer: 'https://id.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb' };
-    expect(messageOf({ ...base, issuer: 'http://id.example.com' })).toMatch(/^issuer must use https: .*loopback host.* \| [a-z]/);
+    expect(messageOf({ ...base, issuer: 'http://id.example.com' })).toMatch(
+      /^issuer must use https: .*loopback host.* \| [a-z]/,
+    );
     expect(messageOf({ ...base, redirectUri: undefined })).toMatch(/^redirectUri is required/);
     expect(messageOf({ ...base, client_secret: 's' })).toMatch(/^client_secret must not be given: .*public client/);
   });
@@ -87,7 +109,9 @@ describe('dist', () => {
   it('popup login and UserInfo are separate entries: the main entry and its chunks carry neither', async () => {
     const dist = new URL('../dist/', import.meta.url);
     const main = readFileSync(esmPath, 'utf8');
-    const chunks = [...main.matchAll(/from '\.\/(shared-[\w-]+\.js)'/g)].map((m) => readFileSync(new URL(m[1]!, dist), 'utf8'));
+    const chunks = [...main.matchAll(/from '\.\/(shared-[\w-]+\.js)'/g)].map((m) =>
+      readFileSync(new URL(m[1]!, dist), 'utf8'),
+    );
     for (const code of [main, ...chunks]) {
       expect(code).not.toContain('spa-auth:popup:');
       expect(code).not.toContain('userinfo_endpoint');
@@ -96,7 +120,9 @@ describe('dist', () => {
     const userinfo = (await import(/* @vite-ignore */ new URL('userinfo.js', dist).href)) as Record<string, unknown>;
     expect(Object.keys(popup)).toEqual(['popup']);
     expect(Object.keys(userinfo)).toEqual(['userInfo']);
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
     expect(pkg.exports['./popup']).toEqual({ types: './dist/popup.d.ts', default: './dist/popup.js' });
     expect(pkg.exports['./userinfo']).toEqual({ types: './dist/userinfo.d.ts', default: './dist/userinfo.js' });
   });
@@ -109,11 +135,20 @@ describe('dist', () => {
       const dts = fileURLToPath(new URL('../dist/index.js', import.meta.url));
       writeFileSync(file, source.replace('SPA_AUTH', JSON.stringify(dts)));
       const program = ts.createProgram([file], {
-        noEmit: true, strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false,
-        target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-        lib, types, typeRoots: [fileURLToPath(new URL('../node_modules/@types', import.meta.url))],
+        noEmit: true,
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        skipLibCheck: false,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        moduleResolution: ts.ModuleResolutionKind.Bundler,
+        lib,
+        types,
+        typeRoots: [fileURLToPath(new URL('../node_modules/@types', import.meta.url))],
       });
-      return ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      return ts
+        .getPreEmitDiagnostics(program)
+        .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -153,7 +188,9 @@ export const wrong: Response = 42;
     try {
       const requests: string[] = [];
       const auth = createAuthClient({
-        issuer: 'https://id.example.com', clientId: 'c', redirectUri: 'https://app.example.com/cb',
+        issuer: 'https://id.example.com',
+        clientId: 'c',
+        redirectUri: 'https://app.example.com/cb',
         fetch: async (input) => (requests.push(String(input)), new Response('{}', { status: 500 })),
       });
       await expect(auth.init()).resolves.toEqual({ authenticated: false });
@@ -170,11 +207,17 @@ export const wrong: Response = 42;
   });
 
   it('package.json declares ESM, types, no side effects and oauth4webapi as the only dependency', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(pkg.name).toBe('spa-auth');
     expect(pkg.sideEffects).toBe(false);
     expect(Object.keys(pkg.dependencies as object)).toEqual(['oauth4webapi']);
-    expect((pkg.exports as Record<string, Record<string, string>>)['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect((pkg.exports as Record<string, Record<string, string>>)['.']).toEqual({
+      types: './dist/index.d.ts',
+      default: './dist/index.js',
+    });
     // `npm pack` (and publish) build first, so a tarball never ships without dist/
     expect((pkg.scripts as Record<string, string>).prepack).toBe('npm run build');
   });

@@ -46,7 +46,10 @@ describe('createDPoPSession', () => {
   });
 
   it('refuses an extractable private key and anything that is not a key pair', async () => {
-    const extractable = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+    const extractable = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify',
+    ]);
     await expect(createDPoPSession(extractable)).rejects.toMatchObject({ name: 'AuthError', code: 'invalid_config' });
     const swapped = { privateKey: extractable.publicKey, publicKey: extractable.publicKey };
     await expect(createDPoPSession(swapped)).rejects.toMatchObject({ code: 'invalid_config' });
@@ -103,7 +106,12 @@ describe('DPoPSession.send', () => {
     const { fn, calls } = fakeFetch();
     const signal = new AbortController().signal;
     const url = new URL('https://api.example.com/');
-    await s.send('at', url, { method: 'PUT', body: 'data', credentials: 'include', signal, headers: { 'x-a': '1' }, redirect: 'follow' }, fn);
+    await s.send(
+      'at',
+      url,
+      { method: 'PUT', body: 'data', credentials: 'include', signal, headers: { 'x-a': '1' }, redirect: 'follow' },
+      fn,
+    );
     await s.send('at', url, { redirect: 'error' }, fn);
     expect(calls[0]?.init).toMatchObject({ body: 'data', credentials: 'include', signal, redirect: 'manual' });
     expect(calls[0]?.headers.get('x-a')).toBe('1');
@@ -113,7 +121,10 @@ describe('DPoPSession.send', () => {
 
   it('returns the real response untouched, hostile challenge included', async () => {
     const s = await createDPoPSession();
-    const real = new Response('body', { status: 401, headers: { 'www-authenticate': `DPoP error="x", ${'a="'.repeat(100_000)}` } });
+    const real = new Response('body', {
+      status: 401,
+      headers: { 'www-authenticate': `DPoP error="x", ${'a="'.repeat(100_000)}` },
+    });
     const { fn } = fakeFetch(() => real);
     // oauth4webapi's challenge parser would make a match per parameter (100,000): it never sees this header
     const { result, calls } = await regexCalls(() => s.send('at', new URL('https://api.example.com/'), {}, fn));
@@ -125,7 +136,9 @@ describe('DPoPSession.send', () => {
   it('puts a server nonce into the next proof for that origin only', async () => {
     const s = await createDPoPSession();
     let nonce: string | undefined = 'nonce-1';
-    const { fn, calls } = fakeFetch(() => new Response(null, { status: 401, headers: nonce ? { 'dpop-nonce': nonce } : {} }));
+    const { fn, calls } = fakeFetch(
+      () => new Response(null, { status: 401, headers: nonce ? { 'dpop-nonce': nonce } : {} }),
+    );
     const api = new URL('https://api.example.com/a');
     await s.send('at', api, {}, fn);
     nonce = undefined;
@@ -140,7 +153,9 @@ describe('DPoPSession.send', () => {
     const s = await createDPoPSession();
     const bad = ['n'.repeat(1025), 'has space', 'quote"', 'back\\slash'];
     let i = 0;
-    const { fn, calls } = fakeFetch(() => new Response(null, { headers: i < bad.length ? { 'dpop-nonce': bad[i++]! } : {} }));
+    const { fn, calls } = fakeFetch(
+      () => new Response(null, { headers: i < bad.length ? { 'dpop-nonce': bad[i++]! } : {} }),
+    );
     for (let n = 0; n <= bad.length; n++) await s.send('at', new URL('https://api.example.com/'), {}, fn);
     for (const c of calls) expect((await proof(c)).claims).not.toHaveProperty('nonce');
     i = 0;
@@ -170,8 +185,16 @@ describe('DPoPSession.send', () => {
       await s.send('at', new URL(u), {}, fn);
     expect(calls).toHaveLength(4);
     expect((await proof(calls[0])).claims.htu).toBe('http://127.0.0.1:8080/x');
-    for (const u of ['http://api.example.com/', 'http://127.0.0.1.example.com/', 'http://localhost.evil.com/', 'ftp://127.0.0.1/'])
-      await expect(s.send('at', new URL(u), {}, fn)).rejects.toMatchObject({ name: 'AuthError', code: 'invalid_config' });
+    for (const u of [
+      'http://api.example.com/',
+      'http://127.0.0.1.example.com/',
+      'http://localhost.evil.com/',
+      'ftp://127.0.0.1/',
+    ])
+      await expect(s.send('at', new URL(u), {}, fn)).rejects.toMatchObject({
+        name: 'AuthError',
+        code: 'invalid_config',
+      });
     expect(calls).toHaveLength(4);
   });
 
@@ -180,6 +203,8 @@ describe('DPoPSession.send', () => {
     const boom = new TypeError('Failed to fetch');
     const abort = new DOMException('aborted', 'AbortError');
     await expect(s.send('at', new URL('https://api.example.com/'), {}, () => Promise.reject(boom))).rejects.toBe(boom);
-    await expect(s.send('at', new URL('https://api.example.com/'), {}, () => Promise.reject(abort))).rejects.toBe(abort);
+    await expect(s.send('at', new URL('https://api.example.com/'), {}, () => Promise.reject(abort))).rejects.toBe(
+      abort,
+    );
   });
 });

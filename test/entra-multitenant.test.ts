@@ -19,33 +19,57 @@ const single = PROFILES.find((p) => p.name.startsWith('Microsoft Entra ID'))!;
 
 /** Entra's `organizations` discovery document: the single-tenant one with `organizations` endpoints and the template issuer. */
 function multiTenant(alias: 'common' | 'organizations', claims: NonNullable<Profile['claims']>): Profile {
-  const discovery = JSON.parse(JSON.stringify(single.discovery).replaceAll(/login\.microsoftonline\.com\/[\da-f-]{36}/g, `login.microsoftonline.com/${alias}`)) as Record<string, unknown>;
+  const discovery = JSON.parse(
+    JSON.stringify(single.discovery).replaceAll(
+      /login\.microsoftonline\.com\/[\da-f-]{36}/g,
+      `login.microsoftonline.com/${alias}`,
+    ),
+  ) as Record<string, unknown>;
   discovery.issuer = TEMPLATE;
-  return { ...single, name: `Entra ${alias}`, issuer: `https://login.microsoftonline.com/${alias}/v2.0`, discovery, claims };
+  return {
+    ...single,
+    name: `Entra ${alias}`,
+    issuer: `https://login.microsoftonline.com/${alias}/v2.0`,
+    discovery,
+    claims,
+  };
 }
 
 /** Logs in against `profile`; resolves the client and the error it failed with, if any. */
 async function login(profile: Profile, issuer = profile.issuer) {
   const { server, client } = await play(profile);
   const nav = captureNavigation();
-  const started = await client({ issuer }).login().then(() => undefined, (e: unknown) => e as AuthError);
+  const started = await client({ issuer })
+    .login()
+    .then(
+      () => undefined,
+      (e: unknown) => e as AuthError,
+    );
   if (started) return { error: started, server };
   landOn(server.authorize(nav.last()!));
   const auth = client({ issuer });
-  const error = await auth.init().then(() => undefined, (e: unknown) => e as AuthError);
+  const error = await auth.init().then(
+    () => undefined,
+    (e: unknown) => e as AuthError,
+  );
   return { auth, error, server };
 }
 
 const tenantToken = (tid: unknown, iss: string) => (c: Record<string, unknown>) => ({ ...c, tid, iss });
 
 describe('Entra ID multi-tenant issuers', () => {
-  it.each(['common', 'organizations'] as const)('%s: a token whose iss is its own tenant’s is accepted, for any tenant', async (alias) => {
-    for (const tid of [CONTOSO, FABRIKAM]) {
-      const { auth, error } = await login(multiTenant(alias, tenantToken(tid, `https://login.microsoftonline.com/${tid}/v2.0`)));
-      expect(error).toBeUndefined();
-      expect(auth?.user?.iss).toBe(`https://login.microsoftonline.com/${tid}/v2.0`);
-    }
-  });
+  it.each(['common', 'organizations'] as const)(
+    '%s: a token whose iss is its own tenant’s is accepted, for any tenant',
+    async (alias) => {
+      for (const tid of [CONTOSO, FABRIKAM]) {
+        const { auth, error } = await login(
+          multiTenant(alias, tenantToken(tid, `https://login.microsoftonline.com/${tid}/v2.0`)),
+        );
+        expect(error).toBeUndefined();
+        expect(auth?.user?.iss).toBe(`https://login.microsoftonline.com/${tid}/v2.0`);
+      }
+    },
+  );
 
   it('refuses a token whose iss names another tenant than its tid, or the template itself, or a tid that is not a GUID', async () => {
     const cases = [
@@ -63,23 +87,51 @@ describe('Entra ID multi-tenant issuers', () => {
   });
 
   it('accepts the template only for a configured issuer that is that template', async () => {
-    const profile = multiTenant('organizations', tenantToken(CONTOSO, `https://login.microsoftonline.com/${CONTOSO}/v2.0`));
+    const profile = multiTenant(
+      'organizations',
+      tenantToken(CONTOSO, `https://login.microsoftonline.com/${CONTOSO}/v2.0`),
+    );
     // a single-tenant configuration served the template: refused at discovery
-    for (const issuer of [`https://login.microsoftonline.com/${CONTOSO}/v2.0`, 'https://login.microsoftonline.com/consumers/v2.0']) {
+    for (const issuer of [
+      `https://login.microsoftonline.com/${CONTOSO}/v2.0`,
+      'https://login.microsoftonline.com/consumers/v2.0',
+    ]) {
       const { error } = await login({ ...profile, issuer }, issuer);
       expect(error?.code).toBe('invalid_response');
     }
     expect(isTenantTemplate('https://login.microsoftonline.com/common/v2.0', TEMPLATE)).toBe(true);
-    expect(isTenantTemplate('https://login.microsoftonline.com/common/v2.0', 'https://login.microsoftonline.us/{tenantid}/v2.0')).toBe(false);
-    expect(isTenantTemplate('https://login.microsoftonline.com/common/v2.0', 'https://login.microsoftonline.com/{tenantid}{tenantid}/v2.0')).toBe(false);
-    expect(isTenantTemplate('https://login.microsoftonline.com/x-common/v2.0', 'https://login.microsoftonline.com/x-{tenantid}/v2.0')).toBe(false);
-    expect(isTenantTemplate('https://login.microsoftonline.com/common/v2.0', 'https://login.microsoftonline.com/common/v2.0')).toBe(false);
+    expect(
+      isTenantTemplate(
+        'https://login.microsoftonline.com/common/v2.0',
+        'https://login.microsoftonline.us/{tenantid}/v2.0',
+      ),
+    ).toBe(false);
+    expect(
+      isTenantTemplate(
+        'https://login.microsoftonline.com/common/v2.0',
+        'https://login.microsoftonline.com/{tenantid}{tenantid}/v2.0',
+      ),
+    ).toBe(false);
+    expect(
+      isTenantTemplate(
+        'https://login.microsoftonline.com/x-common/v2.0',
+        'https://login.microsoftonline.com/x-{tenantid}/v2.0',
+      ),
+    ).toBe(false);
+    expect(
+      isTenantTemplate(
+        'https://login.microsoftonline.com/common/v2.0',
+        'https://login.microsoftonline.com/common/v2.0',
+      ),
+    ).toBe(false);
     expect(tenantIssuer(TEMPLATE, { tid: CONTOSO })).toBe(`https://login.microsoftonline.com/${CONTOSO}/v2.0`);
   });
 
   it('a renewal that brings a token of another tenant is refused', async () => {
     let tid = CONTOSO;
-    const { auth, error, server } = await login(multiTenant('organizations', (c) => ({ ...c, tid, iss: `https://login.microsoftonline.com/${tid}/v2.0` })));
+    const { auth, error, server } = await login(
+      multiTenant('organizations', (c) => ({ ...c, tid, iss: `https://login.microsoftonline.com/${tid}/v2.0` })),
+    );
     expect(error).toBeUndefined();
     expect(await auth!.getAccessToken({ forceRefresh: true })).toBe(server.issued.accessTokens[1]);
     tid = FABRIKAM;

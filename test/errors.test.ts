@@ -11,7 +11,16 @@ const surface = (e: unknown) => {
   if (typeof e !== 'object' || e === null) return String(e);
   const err = e as Error & Record<string, unknown>;
   const own = Object.getOwnPropertyNames(err).map((k) => [k, String(err[k])]);
-  return [String(err), err.message, err.stack, JSON.stringify(err), String(err.cause), JSON.stringify(Object.entries(err)), JSON.stringify(own), err.errorDescription].join('\n');
+  return [
+    String(err),
+    err.message,
+    err.stack,
+    JSON.stringify(err),
+    String(err.cause),
+    JSON.stringify(Object.entries(err)),
+    JSON.stringify(own),
+    err.errorDescription,
+  ].join('\n');
 };
 
 describe('AuthError', () => {
@@ -25,21 +34,40 @@ describe('AuthError', () => {
   });
 
   it('drops the cause object of library errors (it holds whole token responses)', () => {
-    const libraryError = Object.assign(new Error(`bad response ${SECRET}`), { name: 'OperationProcessingError', code: 'OAUTH_INVALID_RESPONSE', cause: { body: { access_token: SECRET } } });
+    const libraryError = Object.assign(new Error(`bad response ${SECRET}`), {
+      name: 'OperationProcessingError',
+      code: 'OAUTH_INVALID_RESPONSE',
+      cause: { body: { access_token: SECRET } },
+    });
     const e = toAuthError(libraryError);
     expect(e.code).toBe('invalid_response');
     expect(surface(e)).not.toContain(SECRET);
   });
 
   it('recognises oauth4webapi errors by their code, not their class name (minifiers rename classes)', () => {
-    const minified = Object.assign(new Error('x'), { name: 'tt', code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant' });
+    const minified = Object.assign(new Error('x'), {
+      name: 'tt',
+      code: 'OAUTH_RESPONSE_BODY_ERROR',
+      error: 'invalid_grant',
+    });
     expect(toAuthError(minified)).toMatchObject({ code: 'oauth_error', error: 'invalid_grant' });
-    const authResponse = Object.assign(new Error('x'), { name: 'ce', code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'login_required' });
+    const authResponse = Object.assign(new Error('x'), {
+      name: 'ce',
+      code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+      error: 'login_required',
+    });
     expect(toAuthError(authResponse)).toMatchObject({ code: 'oauth_error', error: 'login_required' });
   });
 
   it('truncates and flattens error_description', () => {
-    const e = toAuthError(Object.assign(new Error('x'), { name: 'ResponseBodyError', code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant', error_description: 'a\nb'.repeat(500) }));
+    const e = toAuthError(
+      Object.assign(new Error('x'), {
+        name: 'ResponseBodyError',
+        code: 'OAUTH_RESPONSE_BODY_ERROR',
+        error: 'invalid_grant',
+        error_description: 'a\nb'.repeat(500),
+      }),
+    );
     expect(e.code).toBe('oauth_error');
     expect(e.errorDescription?.length).toBeLessThanOrEqual(256);
     expect(e.errorDescription).not.toContain('\n');
@@ -48,15 +76,31 @@ describe('AuthError', () => {
 
 describe('no secret reaches an error', () => {
   const hostile: Array<[string, () => void]> = [
-    ['a token response with a bad token_type', () => (flow.server.tokenHook = (b) => ({ ...b, access_token: SECRET, refresh_token: SECRET, token_type: 'weird' }))],
-    ['a token response with a bad ID token', () => (flow.server.tokenHook = (b) => ({ ...b, access_token: SECRET, id_token: `${SECRET}.${SECRET}.${SECRET}` }))],
-    ['an OAuth error that quotes the code', () => (flow.server.tokenHook = () => Response.json({ error: 'invalid_grant', error_description: 'code rejected' }, { status: 400 }))],
+    [
+      'a token response with a bad token_type',
+      () =>
+        (flow.server.tokenHook = (b) => ({ ...b, access_token: SECRET, refresh_token: SECRET, token_type: 'weird' })),
+    ],
+    [
+      'a token response with a bad ID token',
+      () =>
+        (flow.server.tokenHook = (b) => ({ ...b, access_token: SECRET, id_token: `${SECRET}.${SECRET}.${SECRET}` })),
+    ],
+    [
+      'an OAuth error that quotes the code',
+      () =>
+        (flow.server.tokenHook = () =>
+          Response.json({ error: 'invalid_grant', error_description: 'code rejected' }, { status: 400 })),
+    ],
   ];
   for (const [name, setup] of hostile) {
     it(name, async () => {
       setup();
       const { result, authorizeUrl } = await flow.login();
-      const err = await result.then(() => undefined, (e: unknown) => e);
+      const err = await result.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isAuthError(err)).toBe(true);
       const text = surface(err);
       expect(text).not.toContain(SECRET);
@@ -74,15 +118,42 @@ describe('no secret reaches an error', () => {
 // in them, seen through every surface an app or a tracker reads.
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
-(globalThis as unknown as { process: { on(e: string, f: (r: unknown) => void): void } }).process.on('unhandledRejection', onUnhandled);
+(globalThis as unknown as { process: { on(e: string, f: (r: unknown) => void): void } }).process.on(
+  'unhandledRejection',
+  onUnhandled,
+);
 afterEach(() => void (unhandled.length = 0));
 
 describe('no secret on the refresh path', () => {
   const answers: Array<[string, () => void]> = [
-    ['a bad token_type', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET, token_type: 'weird' } : b))],
-    ['a bad ID token', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET, id_token: `${SECRET}.${SECRET}.${SECRET}` } : b))],
-    ['another user', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET } : b), flow.server.idTokenHook = (c) => (c.nonce ? c : { ...c, sub: 'mallory' }))],
-    ['a 200 with an error field', () => (flow.server.tokenHook = (b, g) => (g === 'refresh_token' ? { error: 'invalid_grant', error_description: 'nope', refresh_token: SECRET } : b))],
+    [
+      'a bad token_type',
+      () =>
+        (flow.server.tokenHook = (b, g) =>
+          g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET, token_type: 'weird' } : b),
+    ],
+    [
+      'a bad ID token',
+      () =>
+        (flow.server.tokenHook = (b, g) =>
+          g === 'refresh_token'
+            ? { ...b, access_token: SECRET, refresh_token: SECRET, id_token: `${SECRET}.${SECRET}.${SECRET}` }
+            : b),
+    ],
+    [
+      'another user',
+      () => (
+        (flow.server.tokenHook = (b, g) =>
+          g === 'refresh_token' ? { ...b, access_token: SECRET, refresh_token: SECRET } : b),
+        (flow.server.idTokenHook = (c) => (c.nonce ? c : { ...c, sub: 'mallory' }))
+      ),
+    ],
+    [
+      'a 200 with an error field',
+      () =>
+        (flow.server.tokenHook = (b, g) =>
+          g === 'refresh_token' ? { error: 'invalid_grant', error_description: 'nope', refresh_token: SECRET } : b),
+    ],
   ];
   for (const [name, setup] of answers) {
     it(`a refresh answered with ${name} leaves no token in any error, event, log or unhandled rejection`, async () => {
@@ -91,13 +162,17 @@ describe('no secret on the refresh path', () => {
       const at = flow.server.issued.accessTokens[0] ?? 'none';
       setup();
       const logs: unknown[] = [];
-      for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...a) => void logs.push(...a));
+      for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
+        vi.spyOn(console, m).mockImplementation((...a) => void logs.push(...a));
       const reported: unknown[] = [];
       vi.stubGlobal('reportError', (e: unknown) => reported.push(e));
       const seen: unknown[] = [];
       auth.on('error', (e) => seen.push(e));
       auth.on('sessionExpired', ({ error }) => seen.push(error));
-      const err = await auth.getAccessToken({ forceRefresh: true }).then(() => undefined, (e: unknown) => e);
+      const err = await auth.getAccessToken({ forceRefresh: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       await new Promise((r) => setTimeout(r, 0)); // background emits and rejections have happened
       const text = [err, ...seen, ...logs, ...reported, ...unhandled].map(surface).join('\n');
       expect(err).toBeDefined();

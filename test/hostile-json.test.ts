@@ -13,16 +13,23 @@ import { expectCode, useFlow } from './helpers/flow.js';
 const flow = useFlow();
 const polluted = () => ({}) as Record<string, unknown>;
 afterEach(() => {
-  for (const k of ['refresh_token', 'admin', 'revocation_endpoint', 'polluted']) delete (Object.prototype as Record<string, unknown>)[k];
+  for (const k of ['refresh_token', 'admin', 'revocation_endpoint', 'polluted'])
+    delete (Object.prototype as Record<string, unknown>)[k];
 });
 /** A raw JSON body (a template string keeps `__proto__` as a key, as a server would send it). */
-const raw = (text: string, status = 200) => new Response(text, { status, headers: { 'content-type': 'application/json' } });
+const raw = (text: string, status = 200) =>
+  new Response(text, { status, headers: { 'content-type': 'application/json' } });
 
 describe('prototype keys', () => {
   it('a token response with __proto__ and constructor keys pollutes nothing and adds no refresh token', async () => {
     flow.server.tokenHook = (b) => {
       const { refresh_token: _, ...rest } = b;
-      return raw(JSON.stringify(rest).replace(/}$/, ',"__proto__":{"refresh_token":"SMUGGLED","polluted":1},"constructor":{"prototype":{"polluted":1}}}'));
+      return raw(
+        JSON.stringify(rest).replace(
+          /}$/,
+          ',"__proto__":{"refresh_token":"SMUGGLED","polluted":1},"constructor":{"prototype":{"polluted":1}}}',
+        ),
+      );
     };
     const { next, result } = await flow.login();
     await result;
@@ -30,7 +37,12 @@ describe('prototype keys', () => {
     expect(polluted().refresh_token).toBeUndefined();
     // No refresh token: a forced renewal cannot present "SMUGGLED".
     await next.getAccessToken({ forceRefresh: true }).catch(() => undefined);
-    expect(flow.server.tokenRequests().map((r) => r.form.get('refresh_token')).filter(Boolean)).not.toContain('SMUGGLED');
+    expect(
+      flow.server
+        .tokenRequests()
+        .map((r) => r.form.get('refresh_token'))
+        .filter(Boolean),
+    ).not.toContain('SMUGGLED');
   });
 
   it('ID token claims with __proto__ reach the app as data only, never as a prototype', async () => {
@@ -42,7 +54,13 @@ describe('prototype keys', () => {
       // Sign a payload whose JSON text has a __proto__ key.
       const payload = JSON.stringify(c).replace(/}$/, ',"__proto__":{"admin":true,"polluted":1}}');
       const input = `${b64(JSON.stringify({ alg: 'RS256', kid: 'p1' }))}.${b64(payload)}`;
-      const key = await crypto.subtle.importKey('jwk', await exportJWK(privateKey), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+      const key = await crypto.subtle.importKey(
+        'jwk',
+        await exportJWK(privateKey),
+        { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      );
       const sig = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, new TextEncoder().encode(input)));
       return `${input}.${b64(String.fromCharCode(...sig))}`;
     };
@@ -60,7 +78,12 @@ describe('prototype keys', () => {
   it('a discovery document with __proto__ cannot supply an endpoint', async () => {
     const { revocation_endpoint: _, end_session_endpoint: __, ...md } = flow.server.metadata;
     flow.server.override.set('/.well-known/openid-configuration', () =>
-      raw(JSON.stringify(md).replace(/}$/, ',"__proto__":{"revocation_endpoint":"https://evil.example/revoke","end_session_endpoint":"https://evil.example/logout"}}')),
+      raw(
+        JSON.stringify(md).replace(
+          /}$/,
+          ',"__proto__":{"revocation_endpoint":"https://evil.example/revoke","end_session_endpoint":"https://evil.example/logout"}}',
+        ),
+      ),
     );
     const auth = await flow.signedIn();
     const nav = captureNavigation();
@@ -89,9 +112,14 @@ describe('expires_in oddities (P-13: finite, clamped to [5 s, 24 h])', () => {
       expect(expiresAt).toBeLessThanOrEqual(Date.now() + max * 1000);
     });
   }
-  for (const [name, text] of [['1e999 (Infinity)', '1e999'], ['null', 'null'], ['an object', '{}']] as const) {
+  for (const [name, text] of [
+    ['1e999 (Infinity)', '1e999'],
+    ['null', 'null'],
+    ['an object', '{}'],
+  ] as const) {
     it(`refuses expires_in ${name}`, async () => {
-      flow.server.tokenHook = (b) => raw(JSON.stringify({ ...b, expires_in: 0 }).replace('"expires_in":0', `"expires_in":${text}`));
+      flow.server.tokenHook = (b) =>
+        raw(JSON.stringify({ ...b, expires_in: 0 }).replace('"expires_in":0', `"expires_in":${text}`));
       const { next, result } = await flow.login();
       await expectCode(result, 'invalid_response');
       expect(next.isAuthenticated).toBe(false);

@@ -11,7 +11,19 @@ import { SILENT_MESSAGE } from '../src/silent-auth.js';
 const flow = useFlow();
 
 describe('returnTo encodings (P-06)', () => {
-  const refused = ['//evil.example', '/\\evil.example', '\\/evil.example', '/\t/evil.example', ' //evil.example', '\n//evil.example', 'javascript:alert(1)', 'https://app.example.com@evil.example/', 'data:text/html,x', 'blob:https://app.example.com/x', 'http://app.example.com/'];
+  const refused = [
+    '//evil.example',
+    '/\\evil.example',
+    '\\/evil.example',
+    '/\t/evil.example',
+    ' //evil.example',
+    '\n//evil.example',
+    'javascript:alert(1)',
+    'https://app.example.com@evil.example/',
+    'data:text/html,x',
+    'blob:https://app.example.com/x',
+    'http://app.example.com/',
+  ];
   for (const value of refused) {
     it(`refuses ${JSON.stringify(value)}`, async () => {
       captureNavigation();
@@ -60,7 +72,8 @@ describe('spoofed silent-authorization answers (P-31)', () => {
     await frames.waitForFrame();
     const cb = new URL(flow.server.authorize(frames.current()!.getAttribute('src')!));
     const frameWindow = frames.current()!.contentWindow;
-    const spoof = (origin: string, source: unknown, data: unknown) => window.dispatchEvent(new MessageEvent('message', { origin, source: source as Window, data }));
+    const spoof = (origin: string, source: unknown, data: unknown) =>
+      window.dispatchEvent(new MessageEvent('message', { origin, source: source as Window, data }));
     spoof('https://evil.example', frameWindow, { type: SILENT_MESSAGE, search: cb.search });
     spoof('https://app.example.com.evil.example', frameWindow, { type: SILENT_MESSAGE, search: cb.search });
     spoof(APP, window, { type: SILENT_MESSAGE, search: cb.search });

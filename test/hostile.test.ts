@@ -5,15 +5,26 @@ import { captureNavigation, transactionKeys } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
 
 const flow = useFlow();
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('hostile discovery', () => {
   const cases: Array<[string, () => Response]> = [
-    ['a redirect instead of metadata', () => new Response(null, { status: 302, headers: { location: 'https://evil.example/.well-known/openid-configuration' } })],
+    [
+      'a redirect instead of metadata',
+      () =>
+        new Response(null, {
+          status: 302,
+          headers: { location: 'https://evil.example/.well-known/openid-configuration' },
+        }),
+    ],
     ['a non-string issuer', () => json({ ...flow.server.metadata, issuer: 42 })],
     ['an array instead of an object', () => json([flow.server.metadata])],
     ['HTML', () => new Response('<html></html>', { headers: { 'content-type': 'text/html' } })],
-    ['a body over 1 MiB', () => new Response(' '.repeat(1.5 * 2 ** 20), { headers: { 'content-type': 'application/json' } })],
+    [
+      'a body over 1 MiB',
+      () => new Response(' '.repeat(1.5 * 2 ** 20), { headers: { 'content-type': 'application/json' } }),
+    ],
   ];
   for (const [name, answer] of cases) {
     it(`refuses ${name} and does not navigate`, async () => {
@@ -28,16 +39,25 @@ describe('hostile discovery', () => {
 
 it('refuses a declared Content-Length over 1 MiB without reading the body, and lets it go', async () => {
   let cancelled = false;
-  const body = new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(1024)), cancel: () => void (cancelled = true) });
-  flow.server.override.set('/.well-known/openid-configuration', () => new Response(body, { headers: { 'content-type': 'application/json', 'content-length': String(2 ** 30) } }));
+  const body = new ReadableStream({
+    pull: (c) => c.enqueue(new Uint8Array(1024)),
+    cancel: () => void (cancelled = true),
+  });
+  flow.server.override.set(
+    '/.well-known/openid-configuration',
+    () => new Response(body, { headers: { 'content-type': 'application/json', 'content-length': String(2 ** 30) } }),
+  );
   await expectCode(flow.client().login(), 'invalid_response');
   expect(cancelled).toBe(true);
 });
 
 describe('hostile JWKS', () => {
   const cases: Array<[string, () => Response]> = [
-    ['no key with the token\'s kid', () => json({ keys: [] })],
-    ['a body over 1 MiB', () => new Response(' '.repeat(1.5 * 2 ** 20), { headers: { 'content-type': 'application/json' } })],
+    ["no key with the token's kid", () => json({ keys: [] })],
+    [
+      'a body over 1 MiB',
+      () => new Response(' '.repeat(1.5 * 2 ** 20), { headers: { 'content-type': 'application/json' } }),
+    ],
     ['a symmetric key', () => json({ keys: [{ kty: 'oct', k: 'a2V5', kid: 'k1', alg: 'HS256' }] })],
   ];
   for (const [name, answer] of cases) {
@@ -107,7 +127,10 @@ describe('hostile token endpoint', () => {
   });
 
   it('never follows a redirect from the token endpoint', async () => {
-    flow.server.override.set('/token', () => new Response(null, { status: 307, headers: { location: 'https://evil.example/token' } }));
+    flow.server.override.set(
+      '/token',
+      () => new Response(null, { status: 307, headers: { location: 'https://evil.example/token' } }),
+    );
     const { result } = await flow.login();
     await expectCode(result, 'invalid_response');
     expect(flow.server.requests.some((r) => r.url.hostname === 'evil.example')).toBe(false);
@@ -125,7 +148,10 @@ describe('hostile token endpoint', () => {
       const server = flow.server;
       server.override.set('/token', () => {
         server.override.delete('/token'); // once: the retry reaches the real endpoint
-        return new Response(JSON.stringify({ error: 'use_dpop_nonce' }), { status: 400, headers: { 'content-type': 'application/json', 'dpop-nonce': nonce } });
+        return new Response(JSON.stringify({ error: 'use_dpop_nonce' }), {
+          status: 400,
+          headers: { 'content-type': 'application/json', 'dpop-nonce': nonce },
+        });
       });
       server.tokenHook = (b) => ({ ...b, token_type: 'DPoP' });
       const { next, result } = await flow.login({ dpop: true });

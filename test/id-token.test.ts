@@ -13,9 +13,15 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
     ['a wrong iss', (c) => ({ ...c, iss: 'https://evil.example' })],
     ['a wrong aud', (c) => ({ ...c, aud: 'someone-else' })],
     ['an extra audience with a foreign azp', (c) => ({ ...c, aud: ['spa', 'other'], azp: 'other' })],
-    ['an extra audience even when azp is the client', (c) => ({ ...c, aud: ['spa', 'https://other-rp.example'], azp: 'spa' })],
+    [
+      'an extra audience even when azp is the client',
+      (c) => ({ ...c, aud: ['spa', 'https://other-rp.example'], azp: 'spa' }),
+    ],
     ['an azp naming another client', (c) => ({ ...c, azp: 'other-client' })],
-    ['an azp naming another client, with aud a one-element array', (c) => ({ ...c, aud: ['spa'], azp: 'other-client' })],
+    [
+      'an azp naming another client, with aud a one-element array',
+      (c) => ({ ...c, aud: ['spa'], azp: 'other-client' }),
+    ],
     ['a wrong nonce', (c) => ({ ...c, nonce: 'forged' })],
     ['no nonce', (c) => ({ ...c, nonce: undefined })],
     ['an expired exp', (c) => ({ ...c, exp: now() - 120 })],
@@ -57,7 +63,8 @@ describe('ID token validation (OIDC Core 3.1.3.7)', () => {
 
   it('rejects a signature made with a key that is not in the JWKS', async () => {
     const { privateKey } = await generateKeyPair('RS256');
-    flow.server.idTokenSigner = (claims) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(privateKey);
+    flow.server.idTokenSigner = (claims) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(privateKey);
     const { result } = await flow.login();
     await expectCode(result, 'invalid_response');
   });

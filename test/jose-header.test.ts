@@ -25,68 +25,134 @@ describe('ID token JOSE header tricks', () => {
 
   const attacker = generateKeyPair('RS256');
   const cases: Array<[string, () => Promise<void>]> = [
-    ['jku naming an attacker JWKS', async () => {
-      const { privateKey } = await attacker;
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'evil', jku: 'https://evil.example/jwks' }).sign(privateKey);
-    }],
-    ['x5u naming an attacker certificate', async () => {
-      const { privateKey } = await attacker;
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'evil', x5u: 'https://evil.example/cert.pem' }).sign(privateKey);
-    }],
-    ['an embedded jwk (attacker key)', async () => {
-      const { privateKey, publicKey } = await attacker;
-      const jwk = await pub(publicKey);
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', jwk }).sign(privateKey);
-    }],
-    ['crit with an unknown extension', async () => {
-      const { privateKey, publicKey } = await generateKeyPair('RS256');
-      const keys = [await pub(publicKey, { kid: 'c1' })];
-      flow.server.override.set('/jwks', () => json({ keys }));
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'c1', crit: ['x-ext'], 'x-ext': 1 } as never).sign(privateKey);
-    }],
-    ['no kid while the JWKS has two matching keys', async () => {
-      const a = await generateKeyPair('RS256');
-      const b = await generateKeyPair('RS256');
-      const keys = [await pub(a.publicKey, { kid: 'a' }), await pub(b.publicKey, { kid: 'b' })];
-      flow.server.override.set('/jwks', () => json({ keys }));
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256' }).sign(a.privateKey);
-    }],
-    ['the only key marked use: enc', async () => {
-      const { privateKey, publicKey } = await generateKeyPair('RS256');
-      const keys = [await pub(publicKey, { kid: 'k', use: 'enc' })];
-      flow.server.override.set('/jwks', () => json({ keys }));
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'k' }).sign(privateKey);
-    }],
-    ['a key whose alg differs from the header (RS384 key, RS256 token)', async () => {
-      const { privateKey, publicKey } = await generateKeyPair('RS256');
-      const keys = [await pub(publicKey, { kid: 'k', alg: 'RS384' })];
-      flow.server.override.set('/jwks', () => json({ keys }));
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'k' }).sign(privateKey);
-    }],
-    ['an RSA key of 1024 bits', async () => {
-      // jose refuses small keys: sign with WebCrypto directly.
-      const alg = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
-      const { privateKey, publicKey } = (await crypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
-      const keys = [{ ...(await crypto.subtle.exportKey('jwk', publicKey)), kid: 'k', alg: undefined, key_ops: undefined, ext: undefined }];
-      flow.server.override.set('/jwks', () => json({ keys }));
-      const enc = (v: unknown) => btoa(JSON.stringify(v)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-      flow.server.idTokenSigner = async (c) => {
-        const input = `${enc({ alg: 'RS256', kid: 'k' })}.${enc(c)}`;
-        const sig = new Uint8Array(await crypto.subtle.sign('RSASSA-PKCS1-v1_5', privateKey, new TextEncoder().encode(input)));
-        return `${input}.${btoa(String.fromCharCode(...sig)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`;
-      };
-    }],
-    ['an ES256 header with a P-384 key', async () => {
-      flow.server.metadata.id_token_signing_alg_values_supported = ['ES256', 'ES384'];
-      const { privateKey, publicKey } = await generateKeyPair('ES384');
-      const keys = [await pub(publicKey, { kid: 'k' })];
-      flow.server.override.set('/jwks', () => json({ keys }));
-      flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'ES384', kid: 'k' }).sign(privateKey).then((t) => {
-        const [, p, s] = t.split('.');
-        const h = btoa(JSON.stringify({ alg: 'ES256', kid: 'k' })).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-        return `${h}.${p}.${s}`;
-      });
-    }],
+    [
+      'jku naming an attacker JWKS',
+      async () => {
+        const { privateKey } = await attacker;
+        flow.server.idTokenSigner = (c) =>
+          new SignJWT(c)
+            .setProtectedHeader({ alg: 'RS256', kid: 'evil', jku: 'https://evil.example/jwks' })
+            .sign(privateKey);
+      },
+    ],
+    [
+      'x5u naming an attacker certificate',
+      async () => {
+        const { privateKey } = await attacker;
+        flow.server.idTokenSigner = (c) =>
+          new SignJWT(c)
+            .setProtectedHeader({ alg: 'RS256', kid: 'evil', x5u: 'https://evil.example/cert.pem' })
+            .sign(privateKey);
+      },
+    ],
+    [
+      'an embedded jwk (attacker key)',
+      async () => {
+        const { privateKey, publicKey } = await attacker;
+        const jwk = await pub(publicKey);
+        flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256', jwk }).sign(privateKey);
+      },
+    ],
+    [
+      'crit with an unknown extension',
+      async () => {
+        const { privateKey, publicKey } = await generateKeyPair('RS256');
+        const keys = [await pub(publicKey, { kid: 'c1' })];
+        flow.server.override.set('/jwks', () => json({ keys }));
+        flow.server.idTokenSigner = (c) =>
+          new SignJWT(c)
+            .setProtectedHeader({ alg: 'RS256', kid: 'c1', crit: ['x-ext'], 'x-ext': 1 } as never)
+            .sign(privateKey);
+      },
+    ],
+    [
+      'no kid while the JWKS has two matching keys',
+      async () => {
+        const a = await generateKeyPair('RS256');
+        const b = await generateKeyPair('RS256');
+        const keys = [await pub(a.publicKey, { kid: 'a' }), await pub(b.publicKey, { kid: 'b' })];
+        flow.server.override.set('/jwks', () => json({ keys }));
+        flow.server.idTokenSigner = (c) => new SignJWT(c).setProtectedHeader({ alg: 'RS256' }).sign(a.privateKey);
+      },
+    ],
+    [
+      'the only key marked use: enc',
+      async () => {
+        const { privateKey, publicKey } = await generateKeyPair('RS256');
+        const keys = [await pub(publicKey, { kid: 'k', use: 'enc' })];
+        flow.server.override.set('/jwks', () => json({ keys }));
+        flow.server.idTokenSigner = (c) =>
+          new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'k' }).sign(privateKey);
+      },
+    ],
+    [
+      'a key whose alg differs from the header (RS384 key, RS256 token)',
+      async () => {
+        const { privateKey, publicKey } = await generateKeyPair('RS256');
+        const keys = [await pub(publicKey, { kid: 'k', alg: 'RS384' })];
+        flow.server.override.set('/jwks', () => json({ keys }));
+        flow.server.idTokenSigner = (c) =>
+          new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'k' }).sign(privateKey);
+      },
+    ],
+    [
+      'an RSA key of 1024 bits',
+      async () => {
+        // jose refuses small keys: sign with WebCrypto directly.
+        const alg = {
+          name: 'RSASSA-PKCS1-v1_5',
+          modulusLength: 1024,
+          publicExponent: new Uint8Array([1, 0, 1]),
+          hash: 'SHA-256',
+        };
+        const { privateKey, publicKey } = (await crypto.subtle.generateKey(alg, true, [
+          'sign',
+          'verify',
+        ])) as CryptoKeyPair;
+        const keys = [
+          {
+            ...(await crypto.subtle.exportKey('jwk', publicKey)),
+            kid: 'k',
+            alg: undefined,
+            key_ops: undefined,
+            ext: undefined,
+          },
+        ];
+        flow.server.override.set('/jwks', () => json({ keys }));
+        const enc = (v: unknown) => btoa(JSON.stringify(v)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+        flow.server.idTokenSigner = async (c) => {
+          const input = `${enc({ alg: 'RS256', kid: 'k' })}.${enc(c)}`;
+          const sig = new Uint8Array(
+            await crypto.subtle.sign('RSASSA-PKCS1-v1_5', privateKey, new TextEncoder().encode(input)),
+          );
+          return `${input}.${btoa(String.fromCharCode(...sig))
+            .replace(/=+$/, '')
+            .replace(/\+/g, '-')
+            .replace(/\//g, '_')}`;
+        };
+      },
+    ],
+    [
+      'an ES256 header with a P-384 key',
+      async () => {
+        flow.server.metadata.id_token_signing_alg_values_supported = ['ES256', 'ES384'];
+        const { privateKey, publicKey } = await generateKeyPair('ES384');
+        const keys = [await pub(publicKey, { kid: 'k' })];
+        flow.server.override.set('/jwks', () => json({ keys }));
+        flow.server.idTokenSigner = (c) =>
+          new SignJWT(c)
+            .setProtectedHeader({ alg: 'ES384', kid: 'k' })
+            .sign(privateKey)
+            .then((t) => {
+              const [, p, s] = t.split('.');
+              const h = btoa(JSON.stringify({ alg: 'ES256', kid: 'k' }))
+                .replace(/=+$/, '')
+                .replace(/\+/g, '-')
+                .replace(/\//g, '_');
+              return `${h}.${p}.${s}`;
+            });
+      },
+    ],
   ];
   for (const [name, setup] of cases) {
     it(`refuses an ID token with ${name}, fetching no URL the token names`, async () => {
@@ -94,7 +160,9 @@ describe('ID token JOSE header tricks', () => {
       const { next, result } = await flow.login();
       await expectCode(result, 'invalid_response');
       expect(next.isAuthenticated).toBe(false);
-      expect(flow.server.requests.filter((r) => r.url.origin !== flow.server.issuer).map((r) => r.url.href)).toEqual([]);
+      expect(flow.server.requests.filter((r) => r.url.origin !== flow.server.issuer).map((r) => r.url.href)).toEqual(
+        [],
+      );
     });
   }
 });

@@ -38,7 +38,11 @@ describe('logout and destroy while a flow is running', () => {
     await auth.logout({ localOnly: true }); // the user signs out while the page is still restoring
     expect(frames.current()).toBeNull(); // the iframe is gone at once
     await expect(init).resolves.toEqual({ authenticated: false });
-    expect({ isAuthenticated: auth.isAuthenticated, events, tokenRequests: flow.server.tokenRequests().length }).toEqual({
+    expect({
+      isAuthenticated: auth.isAuthenticated,
+      events,
+      tokenRequests: flow.server.tokenRequests().length,
+    }).toEqual({
       isAuthenticated: false,
       events: ['loggedOut'],
       tokenRequests: 0,
@@ -163,7 +167,10 @@ describe('browsers that refuse storage or Web Locks', () => {
       },
     }) as Storage;
     Object.defineProperty(window, 'sessionStorage', { value: full, configurable: true });
-    const err = await auth.login().then(() => 'resolved', (e: unknown) => e);
+    const err = await auth.login().then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
     expect(isAuthError(err), `got ${String(err)}`).toBe(true);
     expect(nav.all).toHaveLength(0);
   });

@@ -64,7 +64,19 @@ describe('login and callback', () => {
   it('sends prompt, login_hint, acr_values, max_age and extra parameters, but never lets them override protocol ones', async () => {
     const nav = captureNavigation();
     // acr_values and max_age are checked afterwards: only acrValues and maxAge may set them
-    await client().login({ prompt: 'login', loginHint: 'a@b.c', acrValues: 'urn:mfa', maxAge: 0, extraParams: { ui_locales: 'de', state: 'evil', code_challenge_method: 'plain', acr_values: 'urn:none', max_age: '99999' } });
+    await client().login({
+      prompt: 'login',
+      loginHint: 'a@b.c',
+      acrValues: 'urn:mfa',
+      maxAge: 0,
+      extraParams: {
+        ui_locales: 'de',
+        state: 'evil',
+        code_challenge_method: 'plain',
+        acr_values: 'urn:none',
+        max_age: '99999',
+      },
+    });
     const p = new URL(nav.last() ?? '').searchParams;
     expect(p.get('prompt')).toBe('login');
     expect(p.get('login_hint')).toBe('a@b.c');
@@ -81,7 +93,16 @@ describe('login and callback', () => {
 
   it("sends the client's extraParams with every login; a login's own add to them and win", async () => {
     const nav = captureNavigation();
-    const auth = client({ extraParams: { audience: 'https://api.example.com', ui_locales: 'en', state: 'evil', max_age: '1', Redirect_Uri: 'https://evil.example/', MAX_AGE: '1' } });
+    const auth = client({
+      extraParams: {
+        audience: 'https://api.example.com',
+        ui_locales: 'en',
+        state: 'evil',
+        max_age: '1',
+        Redirect_Uri: 'https://evil.example/',
+        MAX_AGE: '1',
+      },
+    });
     await auth.login();
     const p = new URL(nav.last() ?? '').searchParams;
     expect([p.get('audience'), p.get('ui_locales'), p.get('max_age')]).toEqual(['https://api.example.com', 'en', null]);
@@ -90,7 +111,11 @@ describe('login and callback', () => {
     expect(p.get('state')).not.toBe('evil');
     await auth.login({ extraParams: { ui_locales: 'de', organization: 'org_1' } });
     const q = new URL(nav.last() ?? '').searchParams;
-    expect([q.get('audience'), q.get('ui_locales'), q.get('organization')]).toEqual(['https://api.example.com', 'de', 'org_1']);
+    expect([q.get('audience'), q.get('ui_locales'), q.get('organization')]).toEqual([
+      'https://api.example.com',
+      'de',
+      'org_1',
+    ]);
   });
 
   it('uses PAR when the server advertises it: only client_id and request_uri in the browser', async () => {
@@ -136,14 +161,23 @@ describe('login and callback', () => {
 
   it('refuses a returnTo that leaves the origin', async () => {
     const nav = captureNavigation();
-    for (const bad of ['https://evil.example/', '//evil.example/x', 'javascript:alert(1)', '/\\evil.example', 'http://app.example.com/']) {
+    for (const bad of [
+      'https://evil.example/',
+      '//evil.example/x',
+      'javascript:alert(1)',
+      '/\\evil.example',
+      'http://app.example.com/',
+    ]) {
       await expectCode(client().login({ returnTo: bad }), 'invalid_config');
     }
     expect(nav.all).toHaveLength(0);
   });
 
   it('hands back a returnTo that stays on the origin, even when dot segments would make it //host', async () => {
-    for (const [given, back] of [['/.//evil.example/x', '/evil.example/x'], ['/a/..//evil.example/', '/evil.example/']] as const) {
+    for (const [given, back] of [
+      ['/.//evil.example/x', '/evil.example/x'],
+      ['/a/..//evil.example/', '/evil.example/'],
+    ] as const) {
       const nav = captureNavigation();
       await client().login({ returnTo: given });
       landOn(server.authorize(nav.last() ?? ''));
@@ -216,7 +250,10 @@ describe('login and callback', () => {
     it('on the silent redirect page: hands the response to the parent, then takes it out of its own address bar', async () => {
       landOn(`${APP}/silent?code=c1&state=s1&iss=${encodeURIComponent(server.issuer)}`);
       await expect(client({ silentRedirectUri: `${APP}/silent` }).init()).resolves.toEqual({ authenticated: false });
-      expect(parent.postMessage).toHaveBeenCalledExactlyOnceWith({ type: 'spa-auth:silent', search: `?code=c1&state=s1&iss=${encodeURIComponent(server.issuer)}` }, APP);
+      expect(parent.postMessage).toHaveBeenCalledExactlyOnceWith(
+        { type: 'spa-auth:silent', search: `?code=c1&state=s1&iss=${encodeURIComponent(server.issuer)}` },
+        APP,
+      );
       expect(window.location.href).toBe(`${APP}/silent`);
       expect(server.tokenRequests()).toHaveLength(0);
     });
@@ -226,7 +263,13 @@ describe('login and callback', () => {
       landOn(`${APP}/callback?code=c1&state=s1&iss=${encodeURIComponent(server.issuer)}`);
       await expect(client().init()).resolves.toEqual({ authenticated: false });
       // had it restored, B would ask its provider and wait out a silent iframe (1 s here)
-      const b = client({ issuer: other.issuer, clientId: other.clientId, fetch: other.fetch, silentAuthorization: true, silentTimeout: 1 });
+      const b = client({
+        issuer: other.issuer,
+        clientId: other.clientId,
+        fetch: other.fetch,
+        silentAuthorization: true,
+        silentTimeout: 1,
+      });
       await expect(b.init()).resolves.toEqual({ authenticated: false });
       expect(other.requests).toHaveLength(0);
       expect(document.querySelector('iframe')).toBeNull();
@@ -311,7 +354,9 @@ describe('callback validation', () => {
     const nav = captureNavigation();
     await client().login();
     const state = new URL(nav.last() ?? '').searchParams.get('state') ?? '';
-    landOn(`${APP}/callback?error=access_denied&error_description=no&state=${state}&iss=${encodeURIComponent(server.issuer)}`);
+    landOn(
+      `${APP}/callback?error=access_denied&error_description=no&state=${state}&iss=${encodeURIComponent(server.issuer)}`,
+    );
     const err = await expectCode(client().init(), 'oauth_error');
     expect(err.error).toBe('access_denied');
     expect(window.location.search).toBe('');
@@ -353,7 +398,12 @@ describe('callback validation', () => {
   });
 
   it('leaves an app fragment (a hash route) on the redirect URI alone, whatever its own query holds', async () => {
-    for (const route of ['#/orders?code=SUMMER24', '#/verify-email?user=bob&code=123456', '#/documents/42?view=read&access_token=share-7', '#!/a?b=1&id_token=x']) {
+    for (const route of [
+      '#/orders?code=SUMMER24',
+      '#/verify-email?user=bob&code=123456',
+      '#/documents/42?view=read&access_token=share-7',
+      '#!/a?b=1&id_token=x',
+    ]) {
       landOn(`${APP}/callback${route}`);
       await expect(client().init()).resolves.toEqual({ authenticated: false });
       expect(window.location.hash).toBe(route);
@@ -376,9 +426,17 @@ describe('token response validation', () => {
     ['negative expires_in', (s) => (s.expiresIn = -5)],
     ['string expires_in', (s) => (s.expiresIn = 'soon')],
     ['no id_token', (s) => (s.tokenHook = (b) => ({ ...b, id_token: undefined }))],
-    ['non-JSON body', (s) => (s.tokenHook = () => new Response('<html>', { status: 200, headers: { 'content-type': 'text/html' } }))],
+    [
+      'non-JSON body',
+      (s) => (s.tokenHook = () => new Response('<html>', { status: 200, headers: { 'content-type': 'text/html' } })),
+    ],
     ['5xx', (s) => (s.tokenHook = () => new Response('down', { status: 503 }))],
-    ['huge body', (s) => (s.tokenHook = () => new Response('x'.repeat(2 << 20), { status: 200, headers: { 'content-type': 'application/json' } }))],
+    [
+      'huge body',
+      (s) =>
+        (s.tokenHook = () =>
+          new Response('x'.repeat(2 << 20), { status: 200, headers: { 'content-type': 'application/json' } })),
+    ],
   ];
   for (const [name, setup] of cases) {
     it(`rejects ${name} and installs nothing`, async () => {
@@ -398,7 +456,11 @@ describe('token response validation', () => {
   });
 
   it('turns a token-endpoint OAuth error into oauth_error', async () => {
-    server.tokenHook = () => new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'bad code' }), { status: 400, headers: { 'content-type': 'application/json' } });
+    server.tokenHook = () =>
+      new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'bad code' }), {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+      });
     const { result } = await loginFlow();
     const err = await expectCode(result, 'oauth_error');
     expect(err.error).toBe('invalid_grant');

@@ -78,7 +78,11 @@ describe('logout state (RP-Initiated Logout §2)', () => {
 
 describe('revocation that fails', () => {
   it.each([
-    ['a 401 from a server demanding client authentication', () => Response.json({ error: 'invalid_client' }, { status: 401 }), 'oauth_error'],
+    [
+      'a 401 from a server demanding client authentication',
+      () => Response.json({ error: 'invalid_client' }, { status: 401 }),
+      'oauth_error',
+    ],
     ['a network failure', () => Promise.reject(new TypeError('Failed to fetch')), 'network_error'],
     ['a 503 without a body', () => new Response(null, { status: 503 }), 'invalid_response'],
   ] as const)('%s: cleared here all the same, and reported as an error event', async (_, answer, code) => {
@@ -90,10 +94,14 @@ describe('revocation that fails', () => {
     flow.server.override.set('/revoke', answer);
     const nav = captureNavigation();
     await auth.logout();
-    expect({ authenticated: auth.isAuthenticated, loggedOut: loggedOut.mock.calls.length }).toEqual({ authenticated: false, loggedOut: 1 });
+    expect({ authenticated: auth.isAuthenticated, loggedOut: loggedOut.mock.calls.length }).toEqual({
+      authenticated: false,
+      loggedOut: 1,
+    });
     expect(errors.map((e) => e.code)).toEqual([code]);
     expect(errors[0]?.message).toContain(`${flow.server.issuer}/revoke`);
-    for (const t of flow.server.issued.refreshTokens) expect(`${errors[0]?.message} ${errors[0]?.cause}`).not.toContain(t);
+    for (const t of flow.server.issued.refreshTokens)
+      expect(`${errors[0]?.message} ${errors[0]?.cause}`).not.toContain(t);
     expect(nav.last()).toContain('/logout'); // the end-session redirect still happens
   });
 

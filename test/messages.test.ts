@@ -8,7 +8,11 @@ import { toAuthError } from '../src/errors.js';
 import { expectCode, useFlow } from './helpers/flow.js';
 
 const flow = useFlow();
-const base: AuthClientOptions = { issuer: 'https://id.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb' };
+const base: AuthClientOptions = {
+  issuer: 'https://id.example.com',
+  clientId: 'spa',
+  redirectUri: 'https://app.example.com/cb',
+};
 
 /** The AuthError createAuthClient throws for `options`. */
 function configError(options: Record<string, unknown>): AuthError {
@@ -100,9 +104,15 @@ describe('configuration errors', () => {
   });
 
   it('a malformed URL option names the option and the rule', () => {
-    expect(configError({ ...base, redirectUri: '/callback' }).message).toBe('redirectUri must be an absolute URL such as https://id.example.com; got "/callback".');
-    expect(configError({ ...base, issuer: 'https://user:pw@id.example.com' }).message).toBe('issuer must not contain a user name or password.');
-    expect(configError({ ...base, apiOrigins: ['https://api.example.com/v1'] }).message).toContain('https://api.example.com, not https://api.example.com/v1');
+    expect(configError({ ...base, redirectUri: '/callback' }).message).toBe(
+      'redirectUri must be an absolute URL such as https://id.example.com; got "/callback".',
+    );
+    expect(configError({ ...base, issuer: 'https://user:pw@id.example.com' }).message).toBe(
+      'issuer must not contain a user name or password.',
+    );
+    expect(configError({ ...base, apiOrigins: ['https://api.example.com/v1'] }).message).toContain(
+      'https://api.example.com, not https://api.example.com/v1',
+    );
   });
 });
 
@@ -127,15 +137,23 @@ describe('provider errors', () => {
 
   it('a discovery that cannot reach the server names the discovery URL, without a query', async () => {
     const fetch = (async () => Promise.reject(new TypeError('Failed to fetch'))) as typeof globalThis.fetch;
-    const e = await expectCode(flow.client({ issuer: 'https://wrong.example.com/tenant', fetch }).login(), 'network_error');
+    const e = await expectCode(
+      flow.client({ issuer: 'https://wrong.example.com/tenant', fetch }).login(),
+      'network_error',
+    );
     expect(e.message).toContain('https://wrong.example.com/tenant/.well-known/openid-configuration');
     expect(e.message).not.toContain('?');
     expectCauseInWords(e as AuthError);
   });
 
   it('a discovery answered with 404 names the discovery URL and the status', async () => {
-    const e = await expectCode(flow.client({ issuer: 'https://id.example.com/nothing-here' }).login(), 'invalid_response');
-    expect(e.message).toContain('Discovery at https://id.example.com/nothing-here/.well-known/openid-configuration failed');
+    const e = await expectCode(
+      flow.client({ issuer: 'https://id.example.com/nothing-here' }).login(),
+      'invalid_response',
+    );
+    expect(e.message).toContain(
+      'Discovery at https://id.example.com/nothing-here/.well-known/openid-configuration failed',
+    );
     expect(e.message).toContain('HTTP 404');
     expectCauseInWords(e as AuthError);
   });
@@ -151,7 +169,9 @@ describe('provider errors', () => {
   it('the user pressing Cancel: "The provider refused …" with access_denied and what to do', async () => {
     const { result } = await flow.login({}, { error: 'access_denied', error_description: 'The user cancelled.' });
     const e = (await expectCode(result, 'oauth_error')) as AuthError;
-    expect(e.message).toBe('The provider refused the sign-in: access_denied ("The user cancelled."). The user cancelled or was refused: offer to sign in again.');
+    expect(e.message).toBe(
+      'The provider refused the sign-in: access_denied ("The user cancelled."). The user cancelled or was refused: offer to sign in again.',
+    );
     expect(e.error).toBe('access_denied');
     expectCauseInWords(e);
   });
@@ -166,17 +186,24 @@ describe('provider errors', () => {
   });
 
   it('a token endpoint error says "The provider refused the token request"', async () => {
-    flow.server.tokenHook = () => Response.json({ error: 'invalid_grant', error_description: 'grant expired' }, { status: 400 });
+    flow.server.tokenHook = () =>
+      Response.json({ error: 'invalid_grant', error_description: 'grant expired' }, { status: 400 });
     const { result } = await flow.login();
     const e = (await expectCode(result, 'oauth_error')) as AuthError;
-    expect(e.message).toMatch(/^The provider refused the token request: invalid_grant \("grant expired"\)\. .*call login\(\)/);
+    expect(e.message).toMatch(
+      /^The provider refused the token request: invalid_grant \("grant expired"\)\. .*call login\(\)/,
+    );
     expect(e.cause).toBe('an OAuth error response from the token endpoint');
   });
 
   it('caps error_description, strips control characters, and hides token-like runs it echoes', () => {
     const secret = 'eyJhbGciOiJSUzI1NiJ9abcdefghijklmnop';
     const e = toAuthError(
-      Object.assign(new Error('x'), { code: 'OAUTH_RESPONSE_BODY_ERROR', error: 'invalid_grant\n\u0007', error_description: `bad code ${secret}\r\n${'long '.repeat(200)}` }),
+      Object.assign(new Error('x'), {
+        code: 'OAUTH_RESPONSE_BODY_ERROR',
+        error: 'invalid_grant\n\u0007',
+        error_description: `bad code ${secret}\r\n${'long '.repeat(200)}`,
+      }),
     );
     // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
     expect(e.message).not.toMatch(/[\0-\x1f\x7f]/);
@@ -185,7 +212,13 @@ describe('provider errors', () => {
     expect(e.message.length).toBeLessThan(400);
     expect(e.errorDescription!.length).toBeLessThanOrEqual(256);
     // long OAuth words are not token-like: they stay
-    const words = toAuthError(Object.assign(new Error('x'), { code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR', error: 'account_selection_required', error_description: 'see insufficient_user_authentication' }));
+    const words = toAuthError(
+      Object.assign(new Error('x'), {
+        code: 'OAUTH_AUTHORIZATION_RESPONSE_ERROR',
+        error: 'account_selection_required',
+        error_description: 'see insufficient_user_authentication',
+      }),
+    );
     expect(words.error).toBe('account_selection_required');
     expect(words.message).toContain('account_selection_required ("see insufficient_user_authentication")');
   });

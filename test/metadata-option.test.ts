@@ -12,7 +12,9 @@ const flow = useFlow();
 /** The invalid_config message createAuthClient throws for these metadata, or 'ok'. */
 function configError(metadata: unknown, issuer = 'https://id.example.com'): string {
   try {
-    createAuthClient({ issuer, clientId: 'spa', redirectUri: `${APP}/callback`, metadata } as Parameters<typeof createAuthClient>[0]).destroy();
+    createAuthClient({ issuer, clientId: 'spa', redirectUri: `${APP}/callback`, metadata } as Parameters<
+      typeof createAuthClient
+    >[0]).destroy();
     return 'ok';
   } catch (e) {
     expect(isAuthError(e) && e.code).toBe('invalid_config');
@@ -38,7 +40,10 @@ describe('metadata option', () => {
     await auth.logout({ localOnly: true });
     const plain = await flow.signedIn(); // same issuer: the discovery cached by the first client
     await plain.logout({ localOnly: true });
-    expect(flow.server.requests.filter((r) => /revoke/.test(r.url.pathname)).map((r) => r.url.pathname)).toEqual(['/oauth/revoke', '/revoke']);
+    expect(flow.server.requests.filter((r) => /revoke/.test(r.url.pathname)).map((r) => r.url.pathname)).toEqual([
+      '/oauth/revoke',
+      '/revoke',
+    ]);
   });
 
   it('without the option, a provider without end_session_endpoint gets no redirect', async () => {
@@ -51,7 +56,9 @@ describe('metadata option', () => {
   });
 
   it('refuses bad values at once with invalid_config, naming the value and the rule', () => {
-    expect(configError({ end_session_endpoint: 'http://id.example.com/logout' })).toContain('metadata.end_session_endpoint');
+    expect(configError({ end_session_endpoint: 'http://id.example.com/logout' })).toContain(
+      'metadata.end_session_endpoint',
+    );
     expect(configError({ end_session_endpoint: 'javascript:alert(1)' })).toContain('metadata.end_session_endpoint');
     expect(configError({ jwks_uri: 42 })).toContain('metadata.jwks_uri');
     // plain http on a loopback host only when the issuer is on one too
@@ -60,6 +67,8 @@ describe('metadata option', () => {
     expect(configError({ issuer: 'https://evil.example.com' })).toContain('metadata.issuer');
     expect(configError('https://id.example.com/.well-known/openid-configuration')).toContain('metadata');
     expect(configError({ scopes_supported: [1] })).toContain('metadata.scopes_supported');
-    expect(configError({ end_session_endpoint: 'https://id.example.com/logout', frontchannel_logout_supported: true })).toBe('ok');
+    expect(
+      configError({ end_session_endpoint: 'https://id.example.com/logout', frontchannel_logout_supported: true }),
+    ).toBe('ok');
   });
 });

@@ -13,7 +13,11 @@ import { PROFILES } from './fixtures/providers.js';
 const play = usePlay();
 
 /** The refresh tokens presented, in order. */
-const presented = (server: FakeServer) => server.tokenRequests().map((r) => r.form.get('refresh_token')).filter(Boolean);
+const presented = (server: FakeServer) =>
+  server
+    .tokenRequests()
+    .map((r) => r.form.get('refresh_token'))
+    .filter(Boolean);
 
 describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_, profile) => {
   it('login, callback, refresh and logout, as the provider answers them', async () => {
@@ -25,7 +29,9 @@ describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_, profile) => {
     await client().login();
     const authorize = new URL(nav.last() ?? '');
     expect(authorize.origin + authorize.pathname).toBe(metadata.authorization_endpoint);
-    const sent = metadata.pushed_authorization_request_endpoint ? server.requests.find((r) => r.url.pathname === '/par')!.form : authorize.searchParams;
+    const sent = metadata.pushed_authorization_request_endpoint
+      ? server.requests.find((r) => r.url.pathname === '/par')!.form
+      : authorize.searchParams;
     expect(sent.get('code_challenge_method')).toBe('S256');
     for (const [k, v] of Object.entries(profile.expectParams ?? {})) expect(sent.get(k)).toBe(v);
 
@@ -41,7 +47,8 @@ describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_, profile) => {
     expect(auth.user?.iss).toBe(profile.issuer);
 
     // two refreshes: the refresh token rotates, or the first one is presented again
-    for (let i = 1; i <= 2; i++) expect(await auth.getAccessToken({ forceRefresh: true })).toBe(server.issued.accessTokens[i]);
+    for (let i = 1; i <= 2; i++)
+      expect(await auth.getAccessToken({ forceRefresh: true })).toBe(server.issued.accessTokens[i]);
     const [rt0, rt1] = server.issued.refreshTokens;
     expect(presented(server)).toEqual(profile.rotates ? [rt0, rt1] : [rt0, rt0]);
     expect(seen).toContain(metadata.token_endpoint);
@@ -68,7 +75,10 @@ describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_, profile) => {
 describe('response shapes the specs allow', () => {
   it('token_type "bearer" in lower case and expires_in as a numeric string are accepted', async () => {
     const profile = PROFILES.find((p) => p.name === 'oidc-provider')!;
-    const { server, client } = await play({ ...profile, token: (body) => ({ ...body, token_type: 'bearer', expires_in: '3600' }) });
+    const { server, client } = await play({
+      ...profile,
+      token: (body) => ({ ...body, token_type: 'bearer', expires_in: '3600' }),
+    });
     const nav = captureNavigation();
     await client().login();
     landOn(server.authorize(nav.last()!));
@@ -96,7 +106,10 @@ describe('response shapes the specs allow', () => {
     const profile = PROFILES.find((p) => p.name === 'Auth0')!;
     const { client } = await play(profile);
     const auth = client({ issuer: profile.issuer.replace(/\/$/, '') });
-    const err = await auth.login().then(() => undefined, (e: unknown) => e as AuthError);
+    const err = await auth.login().then(
+      () => undefined,
+      (e: unknown) => e as AuthError,
+    );
     expect(err?.code).toBe('invalid_response');
   });
 });

@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 
 const root = new URL('../', import.meta.url);
 const readme = readFileSync(new URL('README.md', root), 'utf8');
-const recipes = [...readme.matchAll(/^```\w*\n\/\/ (examples\/\S+)\n([\s\S]*?)^```$/gm)].map((m) => ({ path: m[1]!, code: m[2]! }));
+const recipes = [...readme.matchAll(/^```\w*\n\/\/ (examples\/\S+)\n([\s\S]*?)^```$/gm)].map((m) => ({
+  path: m[1]!,
+  code: m[2]!,
+}));
 
 describe('README framework recipes', () => {
   it('include React, Vue, Svelte and Angular, each from its example file', () => {

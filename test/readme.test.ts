@@ -62,7 +62,11 @@ const viteTemplate: ts.CompilerOptions = {
   noUncheckedSideEffectImports: true,
   exactOptionalPropertyTypes: true,
   noUncheckedIndexedAccess: true,
-  paths: { 'spa-auth': [dts], 'spa-auth/popup': [dts.replace(/index\.d\.ts$/, 'popup.d.ts')], 'spa-auth/userinfo': [dts.replace(/index\.d\.ts$/, 'userinfo.d.ts')] },
+  paths: {
+    'spa-auth': [dts],
+    'spa-auth/popup': [dts.replace(/index\.d\.ts$/, 'popup.d.ts')],
+    'spa-auth/userinfo': [dts.replace(/index\.d\.ts$/, 'userinfo.d.ts')],
+  },
 };
 
 /** Type-checks one block as a module of its own; returns the diagnostics as "line: message". */
@@ -78,7 +82,10 @@ function check(code: string, { prelude, options }: { prelude: boolean; options: 
     }
     const program = ts.createProgram(files, options);
     return ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file && d.start !== undefined ? `${d.file.fileName.endsWith('prelude.ts') ? 'prelude ' : ''}line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : 'program';
+      const where =
+        d.file && d.start !== undefined
+          ? `${d.file.fileName.endsWith('prelude.ts') ? 'prelude ' : ''}line ${d.file.getLineAndCharacterOfPosition(d.start).line + 1}`
+          : 'program';
       return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
   } finally {
@@ -100,12 +107,21 @@ describe('README TypeScript blocks', () => {
     expect(quickStart).toMatch(/isAuthError\(/);
   }, 120_000);
 
-  it.each(blocks.slice(1).map((b) => [b.line, b.code] as const))('the block at README line %i compiles', (_line, code) => {
-    expect(check(code, { prelude: true, options: { ...viteTemplate, noUnusedLocals: false, noUnusedParameters: false } })).toEqual([]);
-  }, 120_000);
+  it.each(blocks.slice(1).map((b) => [b.line, b.code] as const))(
+    'the block at README line %i compiles',
+    (_line, code) => {
+      expect(
+        check(code, { prelude: true, options: { ...viteTemplate, noUnusedLocals: false, noUnusedParameters: false } }),
+      ).toEqual([]);
+    },
+    120_000,
+  );
 
   it('a block with an error is caught (the check is not vacuous)', () => {
-    const errors = check("import { createAuthClient } from 'spa-auth';\ncreateAuthClient({ issuer: 'https://id.example.com', client_id: 'x', redirectUri: '/' });\nshowSignedOut();\n", { prelude: true, options: viteTemplate });
+    const errors = check(
+      "import { createAuthClient } from 'spa-auth';\ncreateAuthClient({ issuer: 'https://id.example.com', client_id: 'x', redirectUri: '/' });\nshowSignedOut();\n",
+      { prelude: true, options: viteTemplate },
+    );
     expect(errors.join('\n')).toMatch(/client_id/);
     expect(errors.join('\n')).toMatch(/showSignedOut/);
   }, 120_000);

@@ -9,7 +9,20 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const SCANNED = ['src', 'test', 'e2e', 'demo', 'docs', 'bench', 'scripts', 'README.md', 'CHANGELOG.md', 'rollup.config.mjs', 'package.json', '.ci'];
+const SCANNED = [
+  'src',
+  'test',
+  'e2e',
+  'demo',
+  'docs',
+  'bench',
+  'scripts',
+  'README.md',
+  'CHANGELOG.md',
+  'rollup.config.mjs',
+  'package.json',
+  '.ci',
+];
 const TEXT = /\.(ts|mjs|js|md|json|html|css)$|^run$/;
 
 function files(path: string): string[] {
@@ -30,7 +43,9 @@ describe('references', () => {
 
   it('no file points to a document outside the repository', () => {
     // spelled in pieces so that this file does not match itself
-    const outside = new RegExp(['SECURITY', 'API', 'DESIGN'].map((n) => `\\b${n}\\.md\\b`).join('|') + '|\\.\\./shared\\b');
+    const outside = new RegExp(
+      ['SECURITY', 'API', 'DESIGN'].map((n) => `\\b${n}\\.md\\b`).join('|') + '|\\.\\./shared\\b',
+    );
     const hits = all.flatMap((f) =>
       read(f)
         .split('\n')
@@ -42,7 +57,11 @@ describe('references', () => {
   it('every cited security rule exists in docs/security.md', () => {
     const rules = new Set([...read('docs/security.md').matchAll(/^\*\*(P-\d\d) /gm)].map((m) => m[1]));
     expect(rules.size).toBe(35);
-    const cited = all.flatMap((f) => [...read(f).matchAll(/security(?:\.md| model\]\(security\.md\)),? (P-\d\d(?:, P-\d\d)*)/g)].flatMap((m) => (m[1] ?? '').split(', ').map((rule) => ({ f, rule }))));
+    const cited = all.flatMap((f) =>
+      [...read(f).matchAll(/security(?:\.md| model\]\(security\.md\)),? (P-\d\d(?:, P-\d\d)*)/g)].flatMap((m) =>
+        (m[1] ?? '').split(', ').map((rule) => ({ f, rule })),
+      ),
+    );
     expect(cited.length).toBeGreaterThan(10);
     expect(cited.filter(({ rule }) => !rules.has(rule))).toEqual([]);
   });

@@ -43,7 +43,12 @@ type Tab = ReturnType<typeof makeTab>;
  * after `delay` ms. With `catchUp`, the tab asks the other tabs (the `tabs` list) for their
  * tokens inside the lock and adopts newer ones, as the client does over BroadcastChannel.
  */
-function makeTab(bus: Array<(t: Tokens) => void>, server: ReturnType<typeof fakeServer>, locks: Locks | null, o: { tabs?: Tab[]; delay?: number } = {}) {
+function makeTab(
+  bus: Array<(t: Tokens) => void>,
+  server: ReturnType<typeof fakeServer>,
+  locks: Locks | null,
+  o: { tabs?: Tab[]; delay?: number } = {},
+) {
   const st = { version: 0, rt: 'rt0', expiresAt: Date.now() - 1, runs: 0 };
   const install = (t: Tokens) => {
     st.rt = t.rt;
@@ -175,7 +180,10 @@ describe('across tabs (shared Web Lock)', () => {
 
   it('concurrent refreshes in two tabs: exactly one run, the other tab adopts the result', async () => {
     const { server, a, b } = twoTabs(5);
-    const calls = [...Array.from({ length: 10 }, () => a.r.refresh()), ...Array.from({ length: 10 }, () => b.r.refresh())];
+    const calls = [
+      ...Array.from({ length: 10 }, () => a.r.refresh()),
+      ...Array.from({ length: 10 }, () => b.r.refresh()),
+    ];
     await vi.runAllTimersAsync();
     await Promise.all(calls);
     expect(server.refreshes).toBe(1);
@@ -184,7 +192,7 @@ describe('across tabs (shared Web Lock)', () => {
     expect(b.st.rt).toBe(a.st.rt);
   });
 
-  it('a tab that takes the lock before the winner\'s broadcast arrives catches up instead of replaying', async () => {
+  it("a tab that takes the lock before the winner's broadcast arrives catches up instead of replaying", async () => {
     const { server, a, b } = twoTabs(500);
     const first = a.r.refresh();
     await vi.advanceTimersByTimeAsync(30); // a renewed and released the lock; its broadcast is still in flight

@@ -74,7 +74,10 @@ describe('final answers end the session everywhere', () => {
   });
 
   it('400 invalid_grant through getAccessToken ends it as well, and 401 invalid_client too', async () => {
-    for (const [status, error] of [[400, 'invalid_grant'], [401, 'invalid_client']] as const) {
+    for (const [status, error] of [
+      [400, 'invalid_grant'],
+      [401, 'invalid_client'],
+    ] as const) {
       const { auth, seen } = await signedIn();
       const before = flow.server.tokenRequests().length;
       flow.server.override.set('/token', () => Response.json({ error }, { status }));
@@ -96,10 +99,17 @@ describe('final answers end the session everywhere', () => {
     restore();
     frames.answer();
     expect(await renewed).toBe(flow.server.issued.accessTokens[1]);
-    expect({ expired: seen.expired.length, refreshed: seen.refreshed, user: auth.user?.sub }).toEqual({ expired: 0, refreshed: 1, user: 'alice' });
+    expect({ expired: seen.expired.length, refreshed: seen.refreshed, user: auth.user?.sub }).toEqual({
+      expired: 0,
+      refreshed: 1,
+      user: 'alice',
+    });
     // the next renewal uses the refresh token the code exchange brought, never the dead one
     await auth.getAccessToken({ forceRefresh: true });
-    const presented = flow.server.tokenRequests().map((r) => r.form.get('refresh_token')).filter(Boolean);
+    const presented = flow.server
+      .tokenRequests()
+      .map((r) => r.form.get('refresh_token'))
+      .filter(Boolean);
     expect(presented).toEqual([dead, flow.server.issued.refreshTokens[1]]);
   });
 
@@ -130,7 +140,10 @@ describe('transient answers are retried, and the token stays in use while valid'
     await until(() => at.length === 2);
     expect(gaps(at)).toEqual([30_000]);
     expect(refreshes()).toBe(2);
-    expect({ expired: seen.expired.length, authenticated: auth.isAuthenticated }).toEqual({ expired: 0, authenticated: true });
+    expect({ expired: seen.expired.length, authenticated: auth.isAuthenticated }).toEqual({
+      expired: 0,
+      authenticated: true,
+    });
   });
 
   it('a Retry-After of an hour is capped at a minute', async () => {
@@ -154,12 +167,16 @@ describe('transient answers are retried, and the token stays in use while valid'
     for (const gap of gaps(at)) expect(gap >= 2000 && gap <= 60_000, `gap ${gap}`).toBe(true);
     expect(seen.errors.length).toBe(at.length);
     await expectCode(auth.getAccessToken(), 'invalid_response').then((e) => expect(e.message).toContain('503'));
-    expect({ expired: seen.expired.length, authenticated: auth.isAuthenticated }).toEqual({ expired: 0, authenticated: true });
+    expect({ expired: seen.expired.length, authenticated: auth.isAuthenticated }).toEqual({
+      expired: 0,
+      authenticated: true,
+    });
     restore();
     // Up to the next request only: a fake minute at once could pass the request's own 15 s
     // timeout while its answer (WebCrypto, real time) is still being checked.
     const asked = flow.server.tokenRequests().length;
-    for (let s = 0; s < 60 && flow.server.tokenRequests().length === asked; s++) await vi.advanceTimersByTimeAsync(1000);
+    for (let s = 0; s < 60 && flow.server.tokenRequests().length === asked; s++)
+      await vi.advanceTimersByTimeAsync(1000);
     await until(() => seen.refreshed > 0);
     await expect(auth.getAccessToken()).resolves.toBe(flow.server.issued.accessTokens[1]);
   });
@@ -184,6 +201,9 @@ describe('transient answers are retried, and the token stays in use while valid'
     await expectCode(auth.getAccessToken({ forceRefresh: true }), 'invalid_response');
     flow.server.override.set('/token', () => Promise.reject(new TypeError('Failed to fetch')));
     await expectCode(auth.getAccessToken({ forceRefresh: true }), 'network_error');
-    expect({ expired: seen.expired.length, authenticated: auth.isAuthenticated }).toEqual({ expired: 0, authenticated: true });
+    expect({ expired: seen.expired.length, authenticated: auth.isAuthenticated }).toEqual({
+      expired: 0,
+      authenticated: true,
+    });
   });
 });

@@ -19,17 +19,26 @@ async function silentInit(extra = {}) {
   const state = new URL(frames.current()!.getAttribute('src')!).searchParams.get('state');
   const answer = (q: Record<string, string>) => {
     const search = `?${new URLSearchParams({ ...q, state: state!, iss: flow.server.issuer })}`;
-    window.dispatchEvent(new MessageEvent('message', { origin: APP, source: frames.current()!.contentWindow, data: { type: SILENT_MESSAGE, search } }));
+    window.dispatchEvent(
+      new MessageEvent('message', {
+        origin: APP,
+        source: frames.current()!.contentWindow,
+        data: { type: SILENT_MESSAGE, search },
+      }),
+    );
   };
   return { auth, running, frames, answer };
 }
 
 describe('restore failures', () => {
-  it.each(['login_required', 'interaction_required', 'consent_required', 'account_selection_required'])('the provider\'s "no session" answer %s is no error', async (error) => {
-    const { running, answer } = await silentInit();
-    answer({ error });
-    await expect(running).resolves.toEqual({ result: { authenticated: false }, errors: [] });
-  });
+  it.each(['login_required', 'interaction_required', 'consent_required', 'account_selection_required'])(
+    'the provider\'s "no session" answer %s is no error',
+    async (error) => {
+      const { running, answer } = await silentInit();
+      answer({ error });
+      await expect(running).resolves.toEqual({ result: { authenticated: false }, errors: [] });
+    },
+  );
 
   it('"no other tab" is no error either', async () => {
     const { running, answer } = await silentInit({ shareSessionAcrossTabs: true });
@@ -43,7 +52,11 @@ describe('restore failures', () => {
     const { result, errors } = await running;
     expect(result).toEqual({ authenticated: false });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ code: 'oauth_error', error: 'invalid_request', errorDescription: 'id_token mandatory' });
+    expect(errors[0]).toMatchObject({
+      code: 'oauth_error',
+      error: 'invalid_request',
+      errorDescription: 'id_token mandatory',
+    });
     expect(errors[0]?.message).toMatch(/^Silent authorization could not restore the session/);
     expect(flow.server.tokenRequests()).toHaveLength(0);
   });
@@ -57,7 +70,9 @@ describe('restore failures', () => {
   });
 
   it('a discovery document that cannot be fetched is reported, naming its URL without query', async () => {
-    flow.server.override.set('/.well-known/openid-configuration', () => Promise.reject(new TypeError('Failed to fetch')));
+    flow.server.override.set('/.well-known/openid-configuration', () =>
+      Promise.reject(new TypeError('Failed to fetch')),
+    );
     const { result, errors } = await initWithErrors(flow.client({ silentAuthorization: true }));
     expect(result).toEqual({ authenticated: false });
     expect(errors.map((e) => e.code)).toEqual(['network_error']);
@@ -85,7 +100,12 @@ describe('a provider that leaves a page in the silent frame', () => {
   /** The frame loads a page of the provider's origin that stays (reading its location throws). */
   function providerPageStays(frames: ReturnType<typeof silentFrames>) {
     const win = frames.current()!.contentWindow!;
-    Object.defineProperty(win, 'location', { configurable: true, get: () => { throw new DOMException('cross-origin', 'SecurityError'); } });
+    Object.defineProperty(win, 'location', {
+      configurable: true,
+      get: () => {
+        throw new DOMException('cross-origin', 'SecurityError');
+      },
+    });
     frames.current()!.dispatchEvent(new Event('load'));
   }
 

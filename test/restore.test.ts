@@ -11,7 +11,10 @@ describe('restoreWithRedirect', () => {
     landOn(`${APP}/orders/42?tab=2`);
     const nav = captureNavigation();
     let settled = false;
-    void flow.client({ restoreWithRedirect: true }).init().finally(() => (settled = true));
+    void flow
+      .client({ restoreWithRedirect: true })
+      .init()
+      .finally(() => (settled = true));
     await navigated(nav, 1);
     expect(settled).toBe(false); // the page is leaving: init() never resolves
     const authorize = new URL(nav.last() ?? '');
@@ -19,7 +22,10 @@ describe('restoreWithRedirect', () => {
 
     // the provider has a session: the callback signs the user in and returns to the page
     landOn(flow.server.authorize(authorize.href));
-    await expect(flow.client({ restoreWithRedirect: true }).init()).resolves.toEqual({ authenticated: true, returnTo: '/orders/42?tab=2' });
+    await expect(flow.client({ restoreWithRedirect: true }).init()).resolves.toEqual({
+      authenticated: true,
+      returnTo: '/orders/42?tab=2',
+    });
   });
 
   it('treats login_required as "signed out" and never loops', async () => {
@@ -30,7 +36,10 @@ describe('restoreWithRedirect', () => {
     const authorize = new URL(nav.last() ?? '');
     const state = authorize.searchParams.get('state') ?? '';
     landOn(`${APP}/callback?error=login_required&state=${state}&iss=${encodeURIComponent(flow.server.issuer)}`);
-    await expect(flow.client({ restoreWithRedirect: true }).init()).resolves.toEqual({ authenticated: false, returnTo: '/orders' });
+    await expect(flow.client({ restoreWithRedirect: true }).init()).resolves.toEqual({
+      authenticated: false,
+      returnTo: '/orders',
+    });
 
     // back on the page: no second redirect
     landOn(`${APP}/orders`);

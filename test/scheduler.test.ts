@@ -222,7 +222,9 @@ describe('retry backoff', () => {
     top.s.start();
     vi.advanceTimersByTime(300_000);
     // 1000 * 2^n for n = 0..5 (floored at 2000), then capped at 60000
-    expect(top.calls.map((t) => t - T0)).toEqual([0, 2000, 4000, 8000, 16_000, 32_000, 64_000, 124_000, 184_000, 244_000]);
+    expect(top.calls.map((t) => t - T0)).toEqual([
+      0, 2000, 4000, 8000, 16_000, 32_000, 64_000, 124_000, 184_000, 244_000,
+    ]);
     top.s.stop();
     vi.setSystemTime(T0);
     const low = setup({ due: T0, random: 0 });

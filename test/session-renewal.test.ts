@@ -116,7 +116,8 @@ describe('getAccessToken and refresh', () => {
     expect(auth.isAuthenticated).toBe(false);
     await expectCode(auth.getAccessToken(), 'login_required');
     // logout revoked the refresh token it knew; the one the late answer brought belongs to nobody: revoked too
-    const revoked = () => flow.server.requests.filter((r) => r.url.pathname === '/revoke').map((r) => r.form.get('token'));
+    const revoked = () =>
+      flow.server.requests.filter((r) => r.url.pathname === '/revoke').map((r) => r.form.get('token'));
     await vi.waitFor(() => expect(revoked()).toEqual(flow.server.issued.refreshTokens));
   });
 
@@ -124,7 +125,11 @@ describe('getAccessToken and refresh', () => {
     const auth = await flow.signedIn();
     await auth.getAccessToken({ forceRefresh: true });
     const persisted = persistedState();
-    for (const t of [...flow.server.issued.accessTokens, ...flow.server.issued.refreshTokens, ...flow.server.issued.idTokens]) {
+    for (const t of [
+      ...flow.server.issued.accessTokens,
+      ...flow.server.issued.refreshTokens,
+      ...flow.server.issued.idTokens,
+    ]) {
       expect(persisted).not.toContain(t);
     }
     expect(JSON.stringify(auth)).not.toContain(flow.server.issued.accessTokens[1]);
@@ -148,7 +153,8 @@ describe('logout', () => {
     expect(url.origin + url.pathname).toBe(`${flow.server.issuer}/logout`);
     expect(url.searchParams.get('id_token_hint')).toBe(flow.server.issued.idTokens[0]);
     expect(url.searchParams.get('post_logout_redirect_uri')).toBe('https://app.example.com/');
-    for (const t of [...flow.server.issued.accessTokens, ...flow.server.issued.refreshTokens]) expect(url.href).not.toContain(t);
+    for (const t of [...flow.server.issued.accessTokens, ...flow.server.issued.refreshTokens])
+      expect(url.href).not.toContain(t);
   });
 
   it('localOnly skips the redirect', async () => {

@@ -30,7 +30,13 @@ const iframes = () => document.querySelectorAll('iframe');
 /** Settles or not, without waiting: 'pending' if still open. */
 async function state<T>(p: Promise<T>) {
   const marker = Symbol('pending');
-  const r = await Promise.race([p.then((v) => ({ v }), (e: unknown) => ({ e })), Promise.resolve(marker)]);
+  const r = await Promise.race([
+    p.then(
+      (v) => ({ v }),
+      (e: unknown) => ({ e }),
+    ),
+    Promise.resolve(marker),
+  ]);
   return r === marker ? 'pending' : r;
 }
 
@@ -93,7 +99,17 @@ describe('silentAuthorize', () => {
     post(good, 'null', frame);
     post(good, ORIGIN, window); // right origin, another window (e.g. the page itself)
     post(good, ORIGIN, null);
-    for (const data of [null, undefined, 'string', 42, [], {}, { type: 'other', search: '?code=x' }, { type: SILENT_MESSAGE }, { type: SILENT_MESSAGE, search: 5 }]) {
+    for (const data of [
+      null,
+      undefined,
+      'string',
+      42,
+      [],
+      {},
+      { type: 'other', search: '?code=x' },
+      { type: SILENT_MESSAGE },
+      { type: SILENT_MESSAGE, search: 5 },
+    ]) {
       post(data, ORIGIN, frame);
     }
     expect(await state(p)).toBe('pending');
@@ -119,7 +135,11 @@ describe('silentAuthorize', () => {
   it('gives up GRACE_MS after the frame loads a provider page that stays (framing refused), not after the whole timeout', async () => {
     const frame = stubFrameWindow();
     // a frame left on the provider's origin: reading its location throws, as across origins
-    Object.defineProperty(frame, 'location', { get: () => { throw new DOMException('cross-origin', 'SecurityError'); } });
+    Object.defineProperty(frame, 'location', {
+      get: () => {
+        throw new DOMException('cross-origin', 'SecurityError');
+      },
+    });
     const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 60_000 });
     const caught = p.catch((e: unknown) => e);
     iframes()[0]?.dispatchEvent(new Event('load'));
@@ -131,11 +151,16 @@ describe('silentAuthorize', () => {
     expect(iframes()).toHaveLength(0);
   });
 
-  it('waits for the answer once the frame loads this app\'s own page, even after a provider page', async () => {
+  it("waits for the answer once the frame loads this app's own page, even after a provider page", async () => {
     const frame = stubFrameWindow();
     let here: string | undefined; // undefined: still on the provider's origin
     Object.defineProperty(frame, 'location', {
-      get: () => (here ? { href: here } : (() => { throw new DOMException('cross-origin', 'SecurityError'); })()),
+      get: () =>
+        here
+          ? { href: here }
+          : (() => {
+              throw new DOMException('cross-origin', 'SecurityError');
+            })(),
     });
     const p = silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 60_000 });
     iframes()[0]?.dispatchEvent(new Event('load')); // a provider page that redirects by script
@@ -165,7 +190,9 @@ describe('silentAuthorize', () => {
   it('refuses with invalid_config when there is no document (SSR)', async () => {
     vi.stubGlobal('document', undefined);
     try {
-      const err = await silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000 }).catch((e: unknown) => e);
+      const err = await silentAuthorize({ url: AS_URL, redirectOrigin: ORIGIN, timeoutMs: 10_000 }).catch(
+        (e: unknown) => e,
+      );
       expect(isAuthError(err) && err.code).toBe('invalid_config');
     } finally {
       vi.unstubAllGlobals();
@@ -181,17 +208,23 @@ describe('postSilentResponse', () => {
     return { win: self, parent, own: win.postMessage };
   }
 
-  it.each(['?code=c1&state=s1', '?error=login_required&state=s1&iss=x'])('posts %s to the parent with the exact origin', (search) => {
-    const { win, parent } = fakeFrame(search);
-    expect(postSilentResponse(win)).toBe(true);
-    expect(parent.postMessage).toHaveBeenCalledExactlyOnceWith({ type: SILENT_MESSAGE, search }, ORIGIN);
-  });
+  it.each(['?code=c1&state=s1', '?error=login_required&state=s1&iss=x'])(
+    'posts %s to the parent with the exact origin',
+    (search) => {
+      const { win, parent } = fakeFrame(search);
+      expect(postSilentResponse(win)).toBe(true);
+      expect(parent.postMessage).toHaveBeenCalledExactlyOnceWith({ type: SILENT_MESSAGE, search }, ORIGIN);
+    },
+  );
 
-  it.each(['', '?foo=1', '?code=c1', '?state=s1', '?error=x'])('does not post without a callback in the query (%s)', (search) => {
-    const { win, parent } = fakeFrame(search);
-    expect(postSilentResponse(win)).toBe(false);
-    expect(parent.postMessage).not.toHaveBeenCalled();
-  });
+  it.each(['', '?foo=1', '?code=c1', '?state=s1', '?error=x'])(
+    'does not post without a callback in the query (%s)',
+    (search) => {
+      const { win, parent } = fakeFrame(search);
+      expect(postSilentResponse(win)).toBe(false);
+      expect(parent.postMessage).not.toHaveBeenCalled();
+    },
+  );
 
   it('does not post when not framed', () => {
     const { win, own } = fakeFrame('?code=c1&state=s1', false);
@@ -225,11 +258,16 @@ describe('silent renewal through the client (OIDC Core §12.2 by analogy, docs/s
 
   it("sends the client's extraParams (an Auth0 audience) with silent authorization too", async () => {
     flow.server.tokenHook = (b) => ({ ...b, refresh_token: undefined });
-    const auth = await flow.signedIn({ silentAuthorization: true, extraParams: { audience: 'https://api.example.com' } });
+    const auth = await flow.signedIn({
+      silentAuthorization: true,
+      extraParams: { audience: 'https://api.example.com' },
+    });
     stubFrameWindow();
     const renewed = auth.getAccessToken({ forceRefresh: true }).catch(() => undefined);
     await vi.waitFor(() => expect(iframes()[0]?.getAttribute('src')).toBeTruthy());
-    expect(new URL(iframes()[0]?.getAttribute('src') ?? '').searchParams.get('audience')).toBe('https://api.example.com');
+    expect(new URL(iframes()[0]?.getAttribute('src') ?? '').searchParams.get('audience')).toBe(
+      'https://api.example.com',
+    );
     auth.destroy();
     await renewed;
   });
@@ -238,14 +276,21 @@ describe('silent renewal through the client (OIDC Core §12.2 by analogy, docs/s
     const { auth, events, renew } = await silentSession();
     flow.server.idTokenHook = (c) => ({ ...c, auth_time: Math.floor(Date.now() / 1000) + 5 });
     expect(await renew()).toBe(flow.server.issued.accessTokens[1]);
-    expect({ sub: auth.user?.sub, refreshed: events.refreshed.mock.calls.length }).toEqual({ sub: 'alice', refreshed: 1 });
+    expect({ sub: auth.user?.sub, refreshed: events.refreshed.mock.calls.length }).toEqual({
+      sub: 'alice',
+      refreshed: 1,
+    });
   });
 
   it("ends the session when the provider's session now belongs to another user", async () => {
     const { auth, events, renew } = await silentSession();
     flow.server.sub = 'mallory';
     await expectCode(renew(), 'login_required');
-    expect({ user: auth.user, refreshed: events.refreshed.mock.calls.length, expired: events.expired.mock.calls.length }).toEqual({ user: undefined, refreshed: 0, expired: 1 });
+    expect({
+      user: auth.user,
+      refreshed: events.refreshed.mock.calls.length,
+      expired: events.expired.mock.calls.length,
+    }).toEqual({ user: undefined, refreshed: 0, expired: 1 });
     expect(flow.server.tokenRequests()).toHaveLength(2); // the new user's tokens were fetched, never installed
   });
 
@@ -253,6 +298,10 @@ describe('silent renewal through the client (OIDC Core §12.2 by analogy, docs/s
     const { auth, events, renew } = await silentSession();
     flow.server.idTokenHook = (c) => ({ ...c, azp: 'spa' });
     await expectCode(renew(), 'invalid_response');
-    expect({ sub: auth.user?.sub, refreshed: events.refreshed.mock.calls.length, expired: events.expired.mock.calls.length }).toEqual({ sub: 'alice', refreshed: 0, expired: 0 });
+    expect({
+      sub: auth.user?.sub,
+      refreshed: events.refreshed.mock.calls.length,
+      expired: events.expired.mock.calls.length,
+    }).toEqual({ sub: 'alice', refreshed: 0, expired: 0 });
   });
 });

@@ -25,7 +25,10 @@ function captureReplace() {
 }
 
 /** The provider's answer to a request this tab no longer knows (its state lived in a page long gone). */
-const strayAnswer = (page: string) => flow.server.authorize(`${flow.server.issuer}/authorize?redirect_uri=${encodeURIComponent(page)}&state=${'s'.repeat(43)}`);
+const strayAnswer = (page: string) =>
+  flow.server.authorize(
+    `${flow.server.issuer}/authorize?redirect_uri=${encodeURIComponent(page)}&state=${'s'.repeat(43)}`,
+  );
 
 describe('a stale callback on the redirect URI', () => {
   it('keeps a user with a live provider session signed in: silent authorization goes on, the stale code is never sent', async () => {
@@ -81,17 +84,20 @@ describe('a stray answer on the silent page at top level', () => {
     expect(flow.server.tokenRequests()).toHaveLength(0);
   });
 
-  it.each(['javascript:alert(document.domain)', '//evil.example/x', 'https://evil.example/x', '/.//evil.example'])('never sends the user off the app for a stored returnTo of %s (another script of this origin wrote it)', async (hostile) => {
-    captureNavigation();
-    await flow.client({ silentRedirectUri: SILENT }).login({ returnTo: '/orders' });
-    const [key] = transactionKeys();
-    sessionStorage.setItem(key!, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key!)!), returnTo: hostile }));
-    landOn(strayAnswer(SILENT));
-    const replaced = captureReplace();
-    void flow.client({ silentRedirectUri: SILENT }).init();
-    await vi.waitFor(() => expect(replaced).toHaveLength(1));
-    expect(new URL(replaced[0]!).origin).toBe(new URL(APP).origin);
-  });
+  it.each(['javascript:alert(document.domain)', '//evil.example/x', 'https://evil.example/x', '/.//evil.example'])(
+    'never sends the user off the app for a stored returnTo of %s (another script of this origin wrote it)',
+    async (hostile) => {
+      captureNavigation();
+      await flow.client({ silentRedirectUri: SILENT }).login({ returnTo: '/orders' });
+      const [key] = transactionKeys();
+      sessionStorage.setItem(key!, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key!)!), returnTo: hostile }));
+      landOn(strayAnswer(SILENT));
+      const replaced = captureReplace();
+      void flow.client({ silentRedirectUri: SILENT }).init();
+      await vi.waitFor(() => expect(replaced).toHaveLength(1));
+      expect(new URL(replaced[0]!).origin).toBe(new URL(APP).origin);
+    },
+  );
 
   it('makes silent authorization worth trying again when the answer carries a code', async () => {
     sessionStorage.setItem(`spa-auth.framed.${flow.server.issuer}`, String(Date.now()));

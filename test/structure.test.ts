@@ -10,14 +10,17 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', 'src');
 const files = readdirSync(SRC).filter((f) => f.endsWith('.ts'));
-const parsed = new Map(files.map((f) => [f, ts.createSourceFile(f, readFileSync(join(SRC, f), 'utf8'), ts.ScriptTarget.Latest, true)]));
+const parsed = new Map(
+  files.map((f) => [f, ts.createSourceFile(f, readFileSync(join(SRC, f), 'utf8'), ts.ScriptTarget.Latest, true)]),
+);
 
 /** The src/ modules a file imports or re-exports from, `import type` included. */
 function importsOf(source: ts.SourceFile): string[] {
   const found: string[] = [];
   for (const node of source.statements) {
     const spec = (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier;
-    if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('./')) found.push(spec.text.slice(2).replace(/\.js$/, '.ts'));
+    if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('./'))
+      found.push(spec.text.slice(2).replace(/\.js$/, '.ts'));
   }
   return found;
 }
@@ -74,7 +77,8 @@ function longFunctions(source: ts.SourceFile, max: number): string[] {
       const inner = new Set(nested(node).flatMap((n) => range(line(n.getStart()) + 1, line(n.end) - 1)));
       const own = range(line(node.getStart()), line(node.end)).filter((l) => !inner.has(l) && isCode(lines[l]!)).length;
       const comments = ts.getLeadingCommentRanges(source.text, node.getFullStart()) ?? [];
-      const statement = node.parent && (ts.isVariableDeclaration(node.parent) ? node.parent.parent.parent : node.parent);
+      const statement =
+        node.parent && (ts.isVariableDeclaration(node.parent) ? node.parent.parent.parent : node.parent);
       const above = [...comments, ...(ts.getLeadingCommentRanges(source.text, statement.getFullStart()) ?? [])];
       const reasoned = above.some((c) => REASON.test(source.text.slice(c.pos, c.end)));
       if (own > max && !reasoned) long.push(`${source.fileName}:${line(node.getStart()) + 1} (${own} lines)`);
@@ -93,8 +97,21 @@ describe('src/ structure', () => {
   });
 
   it('finds a cycle when there is one (the check is not vacuous)', () => {
-    expect(cycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
-    const typeOnly = ts.createSourceFile('x.ts', "import type { A } from './a.js';\nexport { B } from './b.js';", ts.ScriptTarget.Latest, true);
+    expect(
+      cycles(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['c.ts']],
+          ['c.ts', ['a.ts']],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+    const typeOnly = ts.createSourceFile(
+      'x.ts',
+      "import type { A } from './a.js';\nexport { B } from './b.js';",
+      ts.ScriptTarget.Latest,
+      true,
+    );
     expect(importsOf(typeOnly)).toEqual(['a.ts', 'b.ts']);
   });
 
@@ -111,9 +128,19 @@ describe('src/ structure', () => {
     const body = Array.from({ length: 70 }, (_, i) => `  const v${i} = ${i};`).join('\n');
     const long = ts.createSourceFile('long.ts', `export function f() {\n${body}\n}\n`, ts.ScriptTarget.Latest, true);
     expect(longFunctions(long, 60)).toEqual(['long.ts:1 (72 lines)']);
-    const commented = ts.createSourceFile('c.ts', `export function f() {\n${body.replace(/const/g, '// const')}\n}\n`, ts.ScriptTarget.Latest, true);
+    const commented = ts.createSourceFile(
+      'c.ts',
+      `export function f() {\n${body.replace(/const/g, '// const')}\n}\n`,
+      ts.ScriptTarget.Latest,
+      true,
+    );
     expect(longFunctions(commented, 60)).toEqual([]);
-    const reasoned = ts.createSourceFile('ok.ts', `// Long: one table, row by row\nexport function f() {\n${body}\n}\n`, ts.ScriptTarget.Latest, true);
+    const reasoned = ts.createSourceFile(
+      'ok.ts',
+      `// Long: one table, row by row\nexport function f() {\n${body}\n}\n`,
+      ts.ScriptTarget.Latest,
+      true,
+    );
     expect(longFunctions(reasoned, 60)).toEqual([]);
   });
 });

@@ -132,7 +132,12 @@ describe('createTabSync', () => {
     expect(s?.dpopKeys?.privateKey).toBeInstanceOf(CryptoKey);
     expect(s?.dpopKeys?.privateKey.extractable).toBe(false);
     raw.postMessage(msg('s', { reason: 'refreshed', s: session({ tokenType: 'DPoP', dpopKeys: bad }) }));
-    raw.postMessage(msg('s', { reason: 'refreshed', s: session({ tokenType: 'DPoP', dpopKeys: { privateKey: good.publicKey, publicKey: good.publicKey } }) }));
+    raw.postMessage(
+      msg('s', {
+        reason: 'refreshed',
+        s: session({ tokenType: 'DPoP', dpopKeys: { privateKey: good.publicKey, publicKey: good.publicKey } }),
+      }),
+    );
     await flush();
     expect(b.seen).toEqual([]);
   });
@@ -184,23 +189,59 @@ describe('createTabSync', () => {
   it('ignores malformed and unknown messages silently', async () => {
     const b = makeTab(BC);
     const bad: unknown[] = [
-      null, 'spa-auth', 42, [], [msg('e', { sid: 'x' })], {},
-      { type: 'other', v: 1, k: 'e', sid: 'x' }, { type: 'spa-auth', k: 'e', sid: 'x' },
-      { type: 'spa-auth', v: 2, k: 'e', sid: 'x' }, { type: 'spa-auth', v: '1', k: 'e', sid: 'x' },
-      msg('zz', { sid: 'x' }), msg('e', {}), msg('e', { sid: '' }), msg('e', { sid: 7 }),
-      msg('e', { sid: 'x', error: 42 }), msg('e', { sid: 'x', error: '' }),
-      msg('s', { reason: 'refreshed' }), msg('s', { reason: 'refreshed', s: null }),
-      msg('s', { reason: 'refreshed', s: [session()] }), msg('s', { reason: 'weird', s: session() }),
+      null,
+      'spa-auth',
+      42,
+      [],
+      [msg('e', { sid: 'x' })],
+      {},
+      { type: 'other', v: 1, k: 'e', sid: 'x' },
+      { type: 'spa-auth', k: 'e', sid: 'x' },
+      { type: 'spa-auth', v: 2, k: 'e', sid: 'x' },
+      { type: 'spa-auth', v: '1', k: 'e', sid: 'x' },
+      msg('zz', { sid: 'x' }),
+      msg('e', {}),
+      msg('e', { sid: '' }),
+      msg('e', { sid: 7 }),
+      msg('e', { sid: 'x', error: 42 }),
+      msg('e', { sid: 'x', error: '' }),
+      msg('s', { reason: 'refreshed' }),
+      msg('s', { reason: 'refreshed', s: null }),
+      msg('s', { reason: 'refreshed', s: [session()] }),
+      msg('s', { reason: 'weird', s: session() }),
       msg('s', { s: session() }),
       ...[
-        { sessionId: '' }, { sessionId: 5 }, { accessToken: '' }, { accessToken: undefined }, { idToken: '' },
-        { tokenType: 'bearer' }, { tokenType: 'MAC' }, { tokenType: 'DPoP' }, { expiresAt: Number.NaN },
-        { expiresAt: Infinity }, { expiresAt: '1900000000000' }, { issuedAt: null }, { rotation: '1' }, { refreshToken: '' },
-        { refreshToken: 5 }, { scope: 5 }, { claims: null }, { claims: [] }, { claims: 'alice' },
-        { claims: {} }, { claims: { sub: '' } }, { claims: { sub: 42 } }, { dpopKeys: {} },
-        { dpopKeys: 'keys' }, { dpopKeys: { privateKey: 'k', publicKey: 'k' } },
+        { sessionId: '' },
+        { sessionId: 5 },
+        { accessToken: '' },
+        { accessToken: undefined },
+        { idToken: '' },
+        { tokenType: 'bearer' },
+        { tokenType: 'MAC' },
+        { tokenType: 'DPoP' },
+        { expiresAt: Number.NaN },
+        { expiresAt: Infinity },
+        { expiresAt: '1900000000000' },
+        { issuedAt: null },
+        { rotation: '1' },
+        { refreshToken: '' },
+        { refreshToken: 5 },
+        { scope: 5 },
+        { claims: null },
+        { claims: [] },
+        { claims: 'alice' },
+        { claims: {} },
+        { claims: { sub: '' } },
+        { claims: { sub: 42 } },
+        { dpopKeys: {} },
+        { dpopKeys: 'keys' },
+        { dpopKeys: { privateKey: 'k', publicKey: 'k' } },
         // the clock offset: a number of ms, at most a day either way
-        { clockOffset: '600000' }, { clockOffset: Number.NaN }, { clockOffset: null }, { clockOffset: 86_400_001 }, { clockOffset: -86_400_001 },
+        { clockOffset: '600000' },
+        { clockOffset: Number.NaN },
+        { clockOffset: null },
+        { clockOffset: 86_400_001 },
+        { clockOffset: -86_400_001 },
       ].map((over) => msg('s', { reason: 'refreshed', s: { ...session(), ...over } })),
     ];
     for (const m of bad) raw.postMessage(m);

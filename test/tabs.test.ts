@@ -15,7 +15,16 @@ const shared = { shareSessionAcrossTabs: true } as const;
 const refreshes = () => flow.server.tokenRequests().filter((r) => r.form.get('grant_type') === 'refresh_token');
 /** What names the channel and the locks the test's tabs share: issuer, client and token settings. */
 const tabKey = (extra: Partial<AuthClientOptions> = {}) =>
-  resolveConfig({ issuer: flow.server.issuer, clientId: flow.server.clientId, redirectUri: `${APP}/callback`, scope: 'openid profile offline_access', ...extra }, APP).tabKey;
+  resolveConfig(
+    {
+      issuer: flow.server.issuer,
+      clientId: flow.server.clientId,
+      redirectUri: `${APP}/callback`,
+      scope: 'openid profile offline_access',
+      ...extra,
+    },
+    APP,
+  ).tabKey;
 const channel = (extra?: Partial<AuthClientOptions>) => new BroadcastChannel(`spa-auth:${tabKey(extra)}`);
 /**
  * Asks the signed-in tabs for the session over `ch` and resolves once `answers` of them replied:
@@ -78,7 +87,8 @@ describe('tabs of one origin', () => {
     const nav = captureNavigation();
     await flow.client(shared).login();
     landOn(flow.server.authorize(nav.last()!));
-    const stateLocks = async () => ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith('spa-auth:state:')).length;
+    const stateLocks = async () =>
+      ((await navigator.locks.query()).held ?? []).filter((l) => l.name?.startsWith('spa-auth:state:')).length;
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
       await expect(flow.client(shared).init()).resolves.toMatchObject({ authenticated: true });
@@ -198,7 +208,10 @@ describe('tabs of one origin', () => {
     const { a, b, refreshA, release } = await slowTabAndPeer();
     // A's broadcast of the new tokens is lost (or late): b can only learn of them by asking a.
     const post = BroadcastChannel.prototype.postMessage;
-    vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (this: BroadcastChannel, m: { reason?: string }) {
+    vi.spyOn(BroadcastChannel.prototype, 'postMessage').mockImplementation(function (
+      this: BroadcastChannel,
+      m: { reason?: string },
+    ) {
       if (m?.reason !== 'refreshed') post.call(this, m);
     });
     const { done } = await refreshA();
@@ -278,7 +291,9 @@ describe('tabs of one origin', () => {
     await b.logout({ localOnly: true }); // clicked while the new tab is still loading
     await expect(init).resolves.toEqual({ authenticated: false });
     await vi.waitFor(() => expect(a.isAuthenticated).toBe(false));
-    expect(flow.server.requests.filter((r) => r.url.pathname === '/revoke').map((r) => r.form.get('token'))).toEqual([flow.server.issued.refreshTokens[0]]);
+    expect(flow.server.requests.filter((r) => r.url.pathname === '/revoke').map((r) => r.form.get('token'))).toEqual([
+      flow.server.issued.refreshTokens[0],
+    ]);
   });
 
   it('a destroyed client tells nothing, even to a listener added after destroy(), while it hands a renewal over', async () => {
@@ -319,12 +334,23 @@ describe('tabs of one origin', () => {
     const seen: string[] = [];
     const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
       const req = new Request(input, init);
-      if (req.url.startsWith('https://api-')) return seen.push(req.headers.get('authorization') ?? ''), new Response('ok');
+      if (req.url.startsWith('https://api-'))
+        return (seen.push(req.headers.get('authorization') ?? ''), new Response('ok'));
       return flow.server.fetch(input, init);
     }) as typeof globalThis.fetch;
-    for (const other of [{ dpop: true }, { resource: 'https://api-b.example.com' }, { extraParams: { audience: 'https://api-b.example.com' } }]) {
+    for (const other of [
+      { dpop: true },
+      { resource: 'https://api-b.example.com' },
+      { extraParams: { audience: 'https://api-b.example.com' } },
+    ]) {
       // the bearer tab's settings, but for the one that differs
-      const tab = flow.client({ ...shared, resource: 'https://api-a.example.com', ...other, apiOrigins: ['https://api-a.example.com', 'https://api-b.example.com'], fetch });
+      const tab = flow.client({
+        ...shared,
+        resource: 'https://api-a.example.com',
+        ...other,
+        apiOrigins: ['https://api-a.example.com', 'https://api-b.example.com'],
+        fetch,
+      });
       await expect(tab.init()).resolves.toEqual({ authenticated: false });
       await expectCode(tab.fetch('https://api-b.example.com/me'), 'login_required');
       await expectCode(tab.getAccessToken({ forceRefresh: true }), 'login_required');
@@ -341,13 +367,30 @@ describe('tabs of one origin', () => {
     void navigator.locks.request(`spa-auth:tab:${key}:peer`, () => new Promise<void>((r) => (release = r)));
     const gen = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     // a non-extractable public key: no DPoP proof can carry it
-    const pub = await crypto.subtle.importKey('jwk', await crypto.subtle.exportKey('jwk', gen.publicKey), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+    const pub = await crypto.subtle.importKey(
+      'jwk',
+      await crypto.subtle.exportKey('jwk', gen.publicKey),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
     const peer = channel({ dpop: true });
     const asked = vi.fn();
     peer.onmessage = ({ data }: MessageEvent) => {
       if (data?.k !== 'q') return;
       asked();
-      const s = { sessionId: 'peer', accessToken: 'at', tokenType: 'DPoP', expiresAt: Date.now() + 300_000, issuedAt: Date.now(), rotation: 0, refreshToken: 'rt', idToken: 'a.b.c', claims: { sub: 'alice' }, dpopKeys: { privateKey: gen.privateKey, publicKey: pub } };
+      const s = {
+        sessionId: 'peer',
+        accessToken: 'at',
+        tokenType: 'DPoP',
+        expiresAt: Date.now() + 300_000,
+        issuedAt: Date.now(),
+        rotation: 0,
+        refreshToken: 'rt',
+        idToken: 'a.b.c',
+        claims: { sub: 'alice' },
+        dpopKeys: { privateKey: gen.privateKey, publicKey: pub },
+      };
       peer.postMessage({ type: 'spa-auth', v: 1, k: 's', reason: 'handoff', to: data.id, s });
     };
     try {

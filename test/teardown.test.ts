@@ -57,7 +57,8 @@ async function callbackPage() {
   const next = flow.client(shared);
   return { next, result: next.init() };
 }
-const held = async () => ((await locks.query()).held ?? []).map((l) => l.name ?? '').filter((n) => !n.startsWith('spa-auth:state:'));
+const held = async () =>
+  ((await locks.query()).held ?? []).map((l) => l.name ?? '').filter((n) => !n.startsWith('spa-auth:state:'));
 const liveListeners = () => [...listeners].filter(([, n]) => n > 0).map(([t]) => t);
 
 describe('teardown', () => {

@@ -8,7 +8,8 @@ const USERINFO = '/userinfo';
 
 /** The provider's UserInfo answer for the next requests. */
 let answer: () => Response;
-const json = (body: unknown, type = 'application/json') => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': type } });
+const json = (body: unknown, type = 'application/json') =>
+  new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': type } });
 
 beforeEach(() => {
   flow.server.metadata.userinfo_endpoint = `${flow.server.issuer}${USERINFO}`;
@@ -59,7 +60,12 @@ describe('getUserInfo()', () => {
   it("takes a signed JWT answer only when its signature verifies with the provider's keys", async () => {
     flow.server.metadata.userinfo_signing_alg_values_supported = ['RS256'];
     const auth = await signedIn();
-    const signed = await flow.server.idToken({ sub: 'alice', iss: flow.server.issuer, aud: 'spa', email: 'signed@example.com' });
+    const signed = await flow.server.idToken({
+      sub: 'alice',
+      iss: flow.server.issuer,
+      aud: 'spa',
+      email: 'signed@example.com',
+    });
     answer = () => new Response(signed, { status: 200, headers: { 'content-type': 'application/jwt' } });
     await expect(auth.getUserInfo()).resolves.toMatchObject({ sub: 'alice', email: 'signed@example.com' });
     await auth.getAccessToken({ forceRefresh: true }); // a new token: asked again

@@ -22,12 +22,14 @@ describe('parseChallenges', () => {
   });
 
   it('splits several challenges in one header', () => {
-    expect(plain('Basic realm="x", DPoP algs="ES256", error="use_dpop_nonce", Bearer realm="api" , Negotiate')).toEqual([
-      { scheme: 'basic', params: { realm: 'x' } },
-      { scheme: 'dpop', params: { algs: 'ES256', error: 'use_dpop_nonce' } },
-      { scheme: 'bearer', params: { realm: 'api' } },
-      { scheme: 'negotiate', params: {} },
-    ]);
+    expect(plain('Basic realm="x", DPoP algs="ES256", error="use_dpop_nonce", Bearer realm="api" , Negotiate')).toEqual(
+      [
+        { scheme: 'basic', params: { realm: 'x' } },
+        { scheme: 'dpop', params: { algs: 'ES256', error: 'use_dpop_nonce' } },
+        { scheme: 'bearer', params: { realm: 'api' } },
+        { scheme: 'negotiate', params: {} },
+      ],
+    );
   });
 
   it('skips a token68 without taking it for a scheme or a parameter', () => {
@@ -73,7 +75,7 @@ describe('parseChallenges', () => {
   });
 
   it('does not even start on a header longer than maxLength', async () => {
-    const huge = `Bearer error="invalid_token", ${'a="b", '.repeat(300 * 1024 / 7)}`;
+    const huge = `Bearer error="invalid_token", ${'a="b", '.repeat((300 * 1024) / 7)}`;
     const { result, calls } = await regexCalls(() => parseChallenges(huge));
     expect(result).toEqual([]);
     expect(calls).toBe(0);
@@ -92,7 +94,18 @@ describe('parseChallenges', () => {
   });
 
   it('never throws on garbage', () => {
-    for (const h of ['=', '==,=="', '"', '\\', 'Bearer ="x"', 'Bearer a=', 'Bearer a= ,b', '\u0000\u00ff\ud800', 'a b c d', ',,,Bearer,,,'])
+    for (const h of [
+      '=',
+      '==,=="',
+      '"',
+      '\\',
+      'Bearer ="x"',
+      'Bearer a=',
+      'Bearer a= ,b',
+      '\u0000\u00ff\ud800',
+      'a b c d',
+      ',,,Bearer,,,',
+    ])
       expect(() => parseChallenges(h)).not.toThrow();
     // 'b c' is a scheme with a token68
     expect(plain('a b c')).toEqual([

@@ -15,17 +15,23 @@
     $('log').prepend(li);
   }
 
-  const describe = (err) => (err && err.code ? `${err.code}${err.error ? ` (${err.error})` : ''}: ${err.message}` : String(err));
+  const describe = (err) =>
+    err && err.code ? `${err.code}${err.error ? ` (${err.error})` : ''}: ${err.message}` : String(err);
   const clock = (ms) => new Date(ms).toLocaleTimeString();
 
   /** What a developer can do about each AuthError code, in the demo. */
   const WHAT_TO_DO = {
-    invalid_config: 'A client option is wrong; the message names it. Fix the options given to createAuthClient (for this demo, demo/pages.mjs).',
+    invalid_config:
+      'A client option is wrong; the message names it. Fix the options given to createAuthClient (for this demo, demo/pages.mjs).',
     login_required: 'There is no session, or it has ended: press "Log in".',
-    invalid_state: 'This sign-in answer was already used, has expired, or belongs to another tab: press "Log in" to start again.',
-    invalid_response: "The provider's answer failed a check (the message says which): check the provider's settings (issuer, redirect URIs, signing keys).",
-    oauth_error: 'The provider refused the request: see its error above. After access_denied, log in again and accept; after invalid_request, check that the redirect URI is registered (npm run demo -- --redirect-uri <url>).',
-    network_error: 'The provider or the API could not be reached: is `npm run demo` still running? Renewals are retried by themselves.',
+    invalid_state:
+      'This sign-in answer was already used, has expired, or belongs to another tab: press "Log in" to start again.',
+    invalid_response:
+      "The provider's answer failed a check (the message says which): check the provider's settings (issuer, redirect URIs, signing keys).",
+    oauth_error:
+      'The provider refused the request: see its error above. After access_denied, log in again and accept; after invalid_request, check that the redirect URI is registered (npm run demo -- --redirect-uri <url>).',
+    network_error:
+      'The provider or the API could not be reached: is `npm run demo` still running? Renewals are retried by themselves.',
     timeout: 'The provider did not answer in time. Renewals are retried by themselves; try the action again.',
   };
 
@@ -61,7 +67,8 @@
     el.querySelector('.code').textContent = err && err.error ? `${code} (${err.error})` : code;
     const description = err && err.errorDescription ? ` (${err.errorDescription})` : '';
     el.querySelector('.message').textContent = `${err && err.message ? err.message : String(err)}${description}`;
-    el.querySelector('.fix').textContent = `What to do: ${WHAT_TO_DO[code] || 'see the event log below and the browser console.'}`;
+    el.querySelector('.fix').textContent =
+      `What to do: ${WHAT_TO_DO[code] || 'see the event log below and the browser console.'}`;
     el.hidden = false;
   }
 
@@ -119,7 +126,8 @@
       let exp = '';
       try {
         const value = JSON.parse(text).exp;
-        if (typeof value === 'number') exp = ` · token expires at ${clock(value * 1000)} (exp ${value}, in ${Math.round(value - Date.now() / 1000)} s)`;
+        if (typeof value === 'number')
+          exp = ` · token expires at ${clock(value * 1000)} (exp ${value}, in ${Math.round(value - Date.now() / 1000)} s)`;
       } catch {
         // not JSON
       }
@@ -155,18 +163,23 @@
       $('status').dataset.state = document.body.dataset.state = state;
       $('user').textContent = user ? `${user.sub}${typeof user.name === 'string' ? ` (${user.name})` : ''}` : '—';
       $('user').dataset.sub = user ? user.sub : '';
-      const left = auth.expiresAt === undefined ? undefined : Math.max(0, Math.round((auth.expiresAt - Date.now()) / 1000));
+      const left =
+        auth.expiresAt === undefined ? undefined : Math.max(0, Math.round((auth.expiresAt - Date.now()) / 1000));
       $('lifetime').textContent = left === undefined ? '—' : `${left} s`;
       expiresAt().textContent = left === undefined ? '' : ` (at ${clock(auth.expiresAt)})`;
       $('login').disabled = auth.isAuthenticated;
       $('login-popup').disabled = false; // also a step-up or a switch of user while signed in
-      for (const id of ['logout', 'refresh', 'call-api', 'call-redirect', 'userinfo']) $(id).disabled = !auth.isAuthenticated;
+      for (const id of ['logout', 'refresh', 'call-api', 'call-redirect', 'userinfo'])
+        $(id).disabled = !auth.isAuthenticated;
       $('call-foreign').disabled = false;
     };
 
     auth.on('authenticated', ({ user }) => (log('authenticated', user.sub), render()));
     auth.on('tokenRefreshed', ({ expiresAt }) => (log('tokenRefreshed', `expires ${clock(expiresAt)}`), render()));
-    auth.on('sessionExpired', ({ error }) => (log('sessionExpired', describe(error)), showError(error), clearResults(), render()));
+    auth.on(
+      'sessionExpired',
+      ({ error }) => (log('sessionExpired', describe(error)), showError(error), clearResults(), render()),
+    );
     auth.on('loggedOut', () => (log('loggedOut'), clearResults(), render()));
     auth.on('error', (err) => (log('error', describe(err)), showError(err)));
     auth.on('stepUpRequired', ({ acrValues }) => log('stepUpRequired', acrValues || ''));
@@ -186,11 +199,7 @@
     };
     $('login').onclick = () => auth.login({ appState: appState() }).catch(fail);
     // No await before loginWithPopup(): the click is what lets the popup open.
-    $('login-popup').onclick = () =>
-      auth.loginWithPopup().then(
-        () => (log('popup', 'login finished'), render()),
-        fail,
-      );
+    $('login-popup').onclick = () => auth.loginWithPopup().then(() => (log('popup', 'login finished'), render()), fail);
     $('userinfo').onclick = async () => {
       const el = $('userinfo-result');
       el.dataset.state = 'pending';

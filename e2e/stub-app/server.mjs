@@ -7,7 +7,8 @@ import { listenLoopback } from '../../demo/http-util.mjs';
 
 const DIST = fileURLToPath(new URL('../../dist/spa-auth.iife.min.js', import.meta.url));
 const APP = fileURLToPath(new URL('./app.js', import.meta.url));
-const HTML = '<!doctype html><meta charset="utf-8"><title>app</title><body data-state="loading"><script src="/spa-auth.iife.min.js"></script><script src="/config.js"></script><script src="/app.js"></script></body>';
+const HTML =
+  '<!doctype html><meta charset="utf-8"><title>app</title><body data-state="loading"><script src="/spa-auth.iife.min.js"></script><script src="/config.js"></script><script src="/app.js"></script></body>';
 
 /**
  * @param {{ issuer?: string, clientId?: string, silentPage?: boolean }} [config] what app.js reads; `configure` changes it later
@@ -19,7 +20,10 @@ export async function startStubApp(config = {}) {
   const server = await listenLoopback(async (req, res) => {
     const { pathname, search } = new URL(req.url, 'http://x');
     requests.push(pathname + search);
-    const send = (type, body) => res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end(body);
+    const send = (type, body) =>
+      res
+        .writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' })
+        .end(body);
     if (pathname === '/spa-auth.iife.min.js') return send('text/javascript', await readFile(DIST));
     if (pathname === '/app.js') return send('text/javascript', await readFile(APP));
     if (pathname === '/config.js') return send('text/javascript', `window.APP_CONFIG=${JSON.stringify(settings)};`);

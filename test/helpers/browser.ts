@@ -21,8 +21,15 @@ export function landOn(url: string): void {
 
 /** Everything the page could have persisted: Web Storage, cookies, URL, history.state. */
 export function persistedState(): string {
-  const dump = (s: Storage) => Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i) ?? '')}`).join('\n');
-  return [dump(window.localStorage), dump(window.sessionStorage), document.cookie, window.location.href, JSON.stringify(window.history.state)].join('\n');
+  const dump = (s: Storage) =>
+    Array.from({ length: s.length }, (_, i) => `${s.key(i)}=${s.getItem(s.key(i) ?? '')}`).join('\n');
+  return [
+    dump(window.localStorage),
+    dump(window.sessionStorage),
+    document.cookie,
+    window.location.href,
+    JSON.stringify(window.history.state),
+  ].join('\n');
 }
 
 export function resetPage(): void {
@@ -33,5 +40,7 @@ export function resetPage(): void {
 
 /** The login transactions left in sessionStorage (the metadata cache is public and may stay). */
 export function transactionKeys(): string[] {
-  return Array.from({ length: window.sessionStorage.length }, (_, i) => window.sessionStorage.key(i) ?? '').filter((k) => k.startsWith('spa-auth.tx.'));
+  return Array.from({ length: window.sessionStorage.length }, (_, i) => window.sessionStorage.key(i) ?? '').filter(
+    (k) => k.startsWith('spa-auth.tx.'),
+  );
 }

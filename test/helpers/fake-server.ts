@@ -20,7 +20,11 @@ export interface FakeServerOptions {
 
 type Json = Record<string, unknown>;
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const random = () => b64url(crypto.getRandomValues(new Uint8Array(24)));
 
 export async function createFakeServer(o: FakeServerOptions = {}) {
@@ -73,7 +77,12 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
       const url = new URL(authorizationUrl);
       const p = pushed.get(url.searchParams.get('request_uri') ?? '') ?? url.searchParams;
       const code = random();
-      codes.set(code, { nonce: p.get('nonce') ?? '', challenge: p.get('code_challenge') ?? '', redirectUri: p.get('redirect_uri') ?? '', scope: p.get('scope') ?? '' });
+      codes.set(code, {
+        nonce: p.get('nonce') ?? '',
+        challenge: p.get('code_challenge') ?? '',
+        redirectUri: p.get('redirect_uri') ?? '',
+        scope: p.get('scope') ?? '',
+      });
       const cb = new URL(p.get('redirect_uri') ?? 'https://app.example.com/');
       cb.searchParams.set('code', code);
       cb.searchParams.set('state', p.get('state') ?? '');
@@ -120,8 +129,11 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
             const entry = codes.get(form.get('code') ?? '');
             codes.delete(form.get('code') ?? '');
             if (!entry) return oauthError('invalid_grant');
-            const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(form.get('code_verifier') ?? '')));
-            if (b64url(digest) !== entry.challenge || form.get('redirect_uri') !== entry.redirectUri) return oauthError('invalid_grant');
+            const digest = new Uint8Array(
+              await crypto.subtle.digest('SHA-256', new TextEncoder().encode(form.get('code_verifier') ?? '')),
+            );
+            if (b64url(digest) !== entry.challenge || form.get('redirect_uri') !== entry.redirectUri)
+              return oauthError('invalid_grant');
             claims.nonce = entry.nonce;
             claims.auth_time = claims.iat;
           } else if (grant === 'refresh_token') {
@@ -143,7 +155,14 @@ export async function createFakeServer(o: FakeServerOptions = {}) {
           server.issued.accessTokens.push(accessToken);
           if (!kept) server.issued.refreshTokens.push(refreshToken);
           server.issued.idTokens.push(idToken);
-          let body: Json = { access_token: accessToken, token_type: 'Bearer', expires_in: server.expiresIn, refresh_token: kept ? undefined : refreshToken, id_token: idToken, scope: 'openid' };
+          let body: Json = {
+            access_token: accessToken,
+            token_type: 'Bearer',
+            expires_in: server.expiresIn,
+            refresh_token: kept ? undefined : refreshToken,
+            id_token: idToken,
+            scope: 'openid',
+          };
           if (server.tokenHook) {
             const hooked = server.tokenHook(body, grant);
             if (hooked instanceof Response) return hooked;

@@ -8,7 +8,10 @@ export interface Flow {
   server: FakeServer;
   client(extra?: Partial<AuthClientOptions>): AuthClient;
   /** login() on one page, then init() on the callback page; returns the callback page's client. */
-  login(extra?: Partial<AuthClientOptions>, callbackExtra?: Record<string, string>): Promise<{ next: AuthClient; authorizeUrl: URL; result: ReturnType<AuthClient['init']> }>;
+  login(
+    extra?: Partial<AuthClientOptions>,
+    callbackExtra?: Record<string, string>,
+  ): Promise<{ next: AuthClient; authorizeUrl: URL; result: ReturnType<AuthClient['init']> }>;
   /** A signed-in client. */
   signedIn(extra?: Partial<AuthClientOptions>): Promise<AuthClient>;
 }
@@ -56,15 +59,23 @@ export function useFlow(): Flow {
 }
 
 /** Awaits a rejection and checks it is an AuthError with `code`. */
-export async function expectCode(promise: Promise<unknown>, code: string): Promise<Error & { code: string; error?: string }> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+export async function expectCode(
+  promise: Promise<unknown>,
+  code: string,
+): Promise<Error & { code: string; error?: string }> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(isAuthError(err), `expected AuthError ${code}, got ${String(err)}`).toBe(true);
   expect((err as { code: string }).code).toBe(code);
   return err as Error & { code: string; error?: string };
 }
 
 /** Runs `auth.init()` and collects the `error` events it emitted meanwhile. */
-export async function initWithErrors(auth: AuthClient): Promise<{ result: Awaited<ReturnType<AuthClient['init']>>; errors: Array<{ code: string; message: string }> }> {
+export async function initWithErrors(
+  auth: AuthClient,
+): Promise<{ result: Awaited<ReturnType<AuthClient['init']>>; errors: Array<{ code: string; message: string }> }> {
   const errors: Array<{ code: string; message: string }> = [];
   auth.on('error', (e) => errors.push(e));
   const result = await auth.init();

@@ -13,7 +13,8 @@ export function silentFrames(server: FakeServer) {
   const create = document.createElement.bind(document);
   vi.spyOn(document, 'createElement').mockImplementation(((tag: string, opts?: ElementCreationOptions) => {
     const el = create(tag, opts);
-    if (tag === 'iframe') Object.defineProperty(el, 'contentWindow', { get: () => (el.isConnected ? frameWindow : null) });
+    if (tag === 'iframe')
+      Object.defineProperty(el, 'contentWindow', { get: () => (el.isConnected ? frameWindow : null) });
     return el;
   }) as typeof document.createElement);
   const current = () => document.querySelector('iframe');
@@ -22,7 +23,13 @@ export function silentFrames(server: FakeServer) {
     waitForFrame: () => vi.waitFor(() => expect(current()?.getAttribute('src')).toBeTruthy()),
     answer() {
       const cb = new URL(server.authorize(current()!.getAttribute('src')!));
-      window.dispatchEvent(new MessageEvent('message', { origin: APP, source: frameWindow, data: { type: SILENT_MESSAGE, search: cb.search } }));
+      window.dispatchEvent(
+        new MessageEvent('message', {
+          origin: APP,
+          source: frameWindow,
+          data: { type: SILENT_MESSAGE, search: cb.search },
+        }),
+      );
     },
   };
 }

@@ -19,6 +19,9 @@ export function fakeLocks(): LockManager {
   }
   return {
     request: request as LockManager['request'],
-    query: async () => ({ held: [...held].map((name) => ({ name, mode: 'exclusive' as const, clientId: 'test' })), pending: [] }),
+    query: async () => ({
+      held: [...held].map((name) => ({ name, mode: 'exclusive' as const, clientId: 'test' })),
+      pending: [],
+    }),
   };
 }

@@ -29,7 +29,15 @@ async function play(profile: Profile, clients: AuthClient[]) {
     [metadata.revocation_endpoint, '/revoke'],
     [metadata.pushed_authorization_request_endpoint, '/par'],
   ]);
-  if (profile.revoke?.status) server.override.set('/revoke', () => new Response(JSON.stringify({ error: 'invalid_client' }), { status: profile.revoke!.status!, headers: { 'content-type': 'application/json' } }));
+  if (profile.revoke?.status)
+    server.override.set(
+      '/revoke',
+      () =>
+        new Response(JSON.stringify({ error: 'invalid_client' }), {
+          status: profile.revoke!.status!,
+          headers: { 'content-type': 'application/json' },
+        }),
+    );
   const seen: string[] = [];
   const fetch = ((input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -54,4 +62,3 @@ async function play(profile: Profile, clients: AuthClient[]) {
   };
   return { server, seen, client };
 }
-

@@ -8,7 +8,9 @@
 import nodeConsole from 'node:console';
 
 const expected = (value: unknown) =>
-  value instanceof Error && value.name === 'NotSupportedError' && /^Failed to load iframe page ".*"\. Iframe page loading is disabled\.$/.test(value.message);
+  value instanceof Error &&
+  value.name === 'NotSupportedError' &&
+  /^Failed to load iframe page ".*"\. Iframe page loading is disabled\.$/.test(value.message);
 
 // happy-dom prints through the console the process started with (Vitest's own console, the
 // global one in a test, reports to Vitest instead): filter both.

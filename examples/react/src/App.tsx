@@ -11,7 +11,9 @@ function Account() {
   return (
     <section>
       <h2>Account</h2>
-      <button id="call-api" onClick={() => void call()}>Call the API</button>
+      <button id="call-api" onClick={() => void call()}>
+        Call the API
+      </button>
       {result && (
         <p id="api-result" data-state="done" data-status={result.status} data-sub={result.sub}>
           The API answered {result.status} for {result.sub}
@@ -26,10 +28,13 @@ export function App() {
   const [path, setPath] = useState(location.pathname);
   // Back from login: go where RequireAuth was (a router would navigate() instead).
   useEffect(() => {
-    auth.init().then(({ returnTo }) => {
-      if (returnTo) history.replaceState(null, '', returnTo);
-      if (returnTo) setPath(returnTo);
-    }, () => undefined);
+    auth.init().then(
+      ({ returnTo }) => {
+        if (returnTo) history.replaceState(null, '', returnTo);
+        if (returnTo) setPath(returnTo);
+      },
+      () => undefined,
+    );
   }, []);
   const state = loading ? 'loading' : isAuthenticated ? 'signed-in' : 'signed-out';
   return (
@@ -38,11 +43,18 @@ export function App() {
       <p id="status" data-state={state}>
         {state === 'signed-in' ? (
           <>
-            Signed in as <b id="user" data-sub={user?.sub}>{String(user?.name ?? user?.sub)}</b>{' '}
-            <button id="logout" onClick={() => void auth.logout()}>Sign out</button>
+            Signed in as{' '}
+            <b id="user" data-sub={user?.sub}>
+              {String(user?.name ?? user?.sub)}
+            </b>{' '}
+            <button id="logout" onClick={() => void auth.logout()}>
+              Sign out
+            </button>
           </>
         ) : state === 'signed-out' ? (
-          <button id="login" onClick={() => void auth.login()}>Sign in</button>
+          <button id="login" onClick={() => void auth.login()}>
+            Sign in
+          </button>
         ) : (
           'Loading…'
         )}
@@ -50,7 +62,13 @@ export function App() {
       <nav>
         <a href="/">Home</a> · <a href="/account">Account</a>
       </nav>
-      {path === '/account' ? <RequireAuth><Account /></RequireAuth> : <p>Home: open Account to call the API.</p>}
+      {path === '/account' ? (
+        <RequireAuth>
+          <Account />
+        </RequireAuth>
+      ) : (
+        <p>Home: open Account to call the API.</p>
+      )}
     </main>
   );
 }
