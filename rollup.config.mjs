@@ -5,10 +5,10 @@ import dts from 'rollup-plugin-dts';
 import { stripMessages } from './scripts/strip-messages.mjs';
 
 // The artifacts:
-//  - dist/index.js, dist/popup.js, dist/userinfo.js: ESM for bundlers, oauth4webapi left
+//  - dist/index.js, dist/dpop.js, dist/popup.js, dist/userinfo.js: ESM for bundlers, oauth4webapi left
 //    external so apps dedupe it;
 //  - dist/spa-auth.iife.min.js: one minified file for a <script> tag, global `SpaAuth`;
-//  - dist/index.d.ts, dist/popup.d.ts, dist/userinfo.d.ts: bundled declarations.
+//  - dist/index.d.ts, dist/dpop.d.ts, dist/popup.d.ts, dist/userinfo.d.ts: bundled declarations.
 // esbuild only strips types; `npm run typecheck` runs tsc. terser minifies the script-tag
 // bundle (a few percent smaller than esbuild's minifier), and oauth4webapi's error sentences
 // are dropped from it because spa-auth never surfaces them (scripts/strip-messages.mjs).
@@ -20,10 +20,10 @@ const banner = '/*! spa-auth | MIT License | includes oauth4webapi, (c) Filip Sk
 
 export default [
   {
-    // The opt-in features are entries of their own (spa-auth/popup, spa-auth/userinfo): an app
+    // The opt-in features are entries of their own (spa-auth/dpop, spa-auth/popup, spa-auth/userinfo): an app
     // that does not import them does not carry them. Code they share with the main entry lives
     // in one chunk, so there is one AuthError class.
-    input: { index: 'src/index.ts', popup: 'src/popup.ts', userinfo: 'src/userinfo.ts' },
+    input: { index: 'src/index.ts', dpop: 'src/dpop-support.ts', popup: 'src/popup.ts', userinfo: 'src/userinfo.ts' },
     external: ['oauth4webapi'],
     output: { dir: 'dist', format: 'es', chunkFileNames: 'shared-[hash].js' },
     plugins: [esbuild({ target: 'es2022' })],
@@ -34,7 +34,7 @@ export default [
     plugins: [nodeResolve({ browser: true }), stripMessages(), esbuild({ target: 'es2022' }), terser(terserOptions)],
   },
   {
-    input: { index: 'src/index.ts', popup: 'src/popup.ts', userinfo: 'src/userinfo.ts' },
+    input: { index: 'src/index.ts', dpop: 'src/dpop-support.ts', popup: 'src/popup.ts', userinfo: 'src/userinfo.ts' },
     output: { dir: 'dist', format: 'es', chunkFileNames: 'shared-[hash].d.ts' },
     plugins: [dts()],
   },

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { build as esbuildBuild } from 'esbuild';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { rollup } from 'rollup';
 import terser from '@rollup/plugin-terser';
@@ -18,11 +19,12 @@ import { LIBS, ROOT } from './libs.mjs';
 
 const VIRTUAL = '\0bench-entry:';
 
-/** Resolves `spa-auth` to this repo's ESM build and serves virtual `export *` entries. */
+/** Resolves `spa-auth` (and `spa-auth/<entry>`) to this repo's ESM build and serves virtual `export *` entries. */
 const benchResolve = (virtual) => ({
   name: 'bench-resolve',
   resolveId(id) {
     if (id === 'spa-auth') return join(ROOT, 'dist/index.js');
+    if (/^spa-auth\/[a-z-]+$/.test(id)) return join(ROOT, `dist/${id.slice('spa-auth/'.length)}.js`);
     if (id.startsWith(VIRTUAL)) return id;
     return null;
   },
@@ -76,7 +78,60 @@ export async function iifeBundles() {
   return out;
 }
 
-/** @returns {Promise<{ iife: Record<string, object>, app: Record<string, object>, bundles: Record<string, string> }>} */
+/** The opt-in entries, each measured as the typical-use app plus that one import. */
+const OPT_IN = ['dpop', 'popup', 'userinfo'];
+
+/**
+ * What each opt-in import adds to the typical-use app: the same entry with the import added
+ * (and used, so it cannot be shaken out), bundled as in 1b.
+ */
+async function optInCosts(typical) {
+  const entry = await readFile(join(ROOT, 'bench/entries/spa-auth.js'), 'utf8');
+  const costs = {};
+  for (const name of OPT_IN) {
+    const id = name === 'userinfo' ? 'userInfo' : name;
+    const code = `${entry}\nimport { ${id} } from 'spa-auth/${name}';\nconsole.log(${id});\n`;
+    const size = measure(await bundle({ input: VIRTUAL + name, format: 'es', virtual: code }));
+    costs[name] = { min: size.min - typical.min, gzip: size.gzip - typical.gzip, brotli: size.brotli - typical.brotli };
+  }
+  return costs;
+}
+
+/**
+ * Each module's share of the script-tag bundle, from src/ (oauth4webapi as one row). Attribution
+ * needs a bundler that reports bytes per module after minifying: esbuild's metafile. Its
+ * minified total differs from the rollup + terser artifact by a few percent, and oauth4webapi's
+ * error sentences are kept here; the gzip column spreads the artifact's gzip size pro rata.
+ */
+async function moduleShares(artifactGzip) {
+  const result = await esbuildBuild({
+    entryPoints: [join(ROOT, 'src/iife.ts')],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    target: 'es2022',
+    platform: 'browser',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const [output] = Object.values(result.metafile.outputs);
+  const byModule = new Map();
+  for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const name = file.includes('node_modules/') ? file.replace(/^.*node_modules\/([^/]+)\/.*$/, '$1') : file;
+    byModule.set(name, (byModule.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...byModule]
+    .map(([module, min]) => ({
+      module,
+      min,
+      share: min / output.bytes,
+      gzip: Math.round((artifactGzip * min) / output.bytes),
+    }))
+    .sort((a, b) => b.min - a.min);
+}
+
+/** @returns {Promise<{ iife: Record<string, object>, app: Record<string, object>, optIn: Record<string, object>, shares: object[], bundles: Record<string, string> }>} */
 export async function runSize() {
   const bundles = await iifeBundles();
   const iife = {};
@@ -85,5 +140,7 @@ export async function runSize() {
     iife[lib.id] = measure(bundles[lib.id]);
     app[lib.id] = measure(await bundle({ input: join(ROOT, 'bench/entries', `${lib.id}.js`), format: 'es' }));
   }
-  return { iife, app, bundles };
+  const optIn = await optInCosts(app['spa-auth']);
+  const shares = await moduleShares(iife['spa-auth'].gzip);
+  return { iife, app, optIn, shares, bundles };
 }

@@ -42,6 +42,7 @@ const PUBLIC_FILES = new Set([
  */
 const DIST_FILES = {
   '/spa-auth.js': 'index.js',
+  '/spa-auth-dpop.js': 'dpop.js',
   '/spa-auth-popup.js': 'popup.js',
   '/spa-auth-userinfo.js': 'userinfo.js',
   '/spa-auth.iife.min.js': 'spa-auth.iife.min.js',

@@ -5,7 +5,7 @@
  */
 import { must } from './errors.js';
 import { checkOptionNames } from './option-names.js';
-import type { AuthClientOptions, PopupSupport, UserInfoSupport } from './types.js';
+import type { AuthClientOptions, DPoPSupport, PopupSupport, UserInfoSupport } from './types.js';
 import { checkUrl, isLoopback, parseUrl } from './url.js';
 
 /**
@@ -18,7 +18,6 @@ const DEFAULTS = {
   clockTolerance: 30,
   requestTimeout: 15,
   silentTimeout: 10,
-  dpop: false,
   silentAuthorization: true,
   shareSessionAcrossTabs: true,
   restoreWithRedirect: false,
@@ -47,7 +46,8 @@ export interface Config {
   readonly tabKey: string;
   readonly refreshLeeway: number;
   readonly clockTolerance: number;
-  readonly dpop: boolean;
+  /** DPoP support (spa-auth/dpop); undefined: Bearer tokens. */
+  readonly dpop?: DPoPSupport | undefined;
   readonly silentAuthorization: boolean;
   readonly shareSessionAcrossTabs: boolean;
   readonly restoreWithRedirect: boolean;
@@ -120,6 +120,36 @@ function checkApiOrigins(value: unknown, pageOrigin: string | undefined): string
     );
     return u.origin;
   });
+}
+
+/** The opt-in features, by option: the name its entry exports it under, and the entry. */
+const FEATURES = [
+  ['dpop', 'dpop'],
+  ['popup', 'popup'],
+  ['userInfo', 'userinfo'],
+] as const;
+
+/**
+ * The opt-in features: absent, or the value their entry exports. `dpop: true` is the
+ * script-tag bundle's form: an ES-module app imports DPoP support instead.
+ */
+function checkFeatures(given: AuthClientOptions): void {
+  const dpop: unknown = given.dpop; // a boolean, from JavaScript or the script-tag habit
+  must(
+    dpop !== true,
+    "dpop: true needs DPoP support, imported in an ES-module app: import { dpop } from 'spa-auth/dpop', then pass { dpop } (dpop: true works in the script-tag bundle).",
+    'invalid_config',
+  );
+  for (const [option, entry] of FEATURES) {
+    const value: unknown = given[option];
+    check(
+      value === undefined ||
+        (option === 'dpop' && value === false) ||
+        (value as { feature?: unknown } | null)?.feature === entry,
+      option,
+      `the ${option} value of spa-auth/${entry} (import { ${option} } from 'spa-auth/${entry}')`,
+    );
+  }
 }
 
 /** `extraParams`: an object of strings. */
@@ -198,6 +228,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
   for (const r of resource)
     check(parseUrl(r) && !r.includes('#'), 'resource', 'absolute URIs without a fragment (RFC 8707)');
   check(given.fetch === undefined || typeof given.fetch === 'function', 'fetch', 'a function');
+  checkFeatures(given);
   const extraParams = checkExtraParams(given.extraParams);
   const metadata = checkMetadata(given.metadata, allowHttp);
   const scopes = [...new Set(['openid', ...(given.scope.match(/\S+/g) ?? [])])];
@@ -226,7 +257,7 @@ export function resolveConfig(options: AuthClientOptions, pageOrigin: string | u
     ]),
     refreshLeeway: given.refreshLeeway,
     clockTolerance: given.clockTolerance,
-    dpop: given.dpop,
+    dpop: given.dpop || undefined,
     silentAuthorization: given.silentAuthorization,
     shareSessionAcrossTabs: given.shareSessionAcrossTabs,
     restoreWithRedirect: given.restoreWithRedirect,

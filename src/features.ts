@@ -1,14 +1,15 @@
 /**
- * How the client plugs in its opt-in features (`spa-auth/popup`, `spa-auth/userinfo`): what
+ * How the client plugs in its opt-in features (`spa-auth/dpop`, `spa-auth/popup`, `spa-auth/userinfo`): what
  * each one needs from the client, and the internal shape behind the opaque public values. The
  * client imports only these types, so an app that does not import a feature does not carry it.
  * @module
  */
 import type { Config } from './config.js';
+import type { Now } from './clock.js';
 import type { DPoPSession } from './dpop.js';
 import type { Metadata, Protocol } from './protocol.js';
 import type { Transaction } from './transaction.js';
-import type { PopupLoginOptions, PopupSupport, User, UserInfoSupport } from './types.js';
+import type { DPoPSupport, PopupLoginOptions, PopupSupport, User, UserInfoSupport } from './types.js';
 
 /** What the opt-in features need from the client (one object for all of them). */
 export interface FeatureHost {
@@ -37,6 +38,14 @@ export interface PopupLogin {
 /** The internal shape behind the opaque {@link PopupSupport}. */
 export interface PopupFeature extends PopupSupport {
   create(host: FeatureHost): PopupLogin;
+}
+
+/**
+ * The internal shape behind the opaque {@link DPoPSupport}: makes a session's DPoP key pair
+ * (generated, or the one a peer tab's tokens are bound to) and what signs with it.
+ */
+export interface DPoPFeature extends DPoPSupport {
+  create(keys: CryptoKeyPair | undefined, now: Now): Promise<DPoPSession>;
 }
 
 /** The internal shape behind the opaque {@link UserInfoSupport}. */

@@ -19,6 +19,7 @@ export type {
   AuthClientOptions,
   AuthEventName,
   AuthSnapshot,
+  DPoPSupport,
   AuthEvents,
   GetAccessTokenOptions,
   InitResult,

@@ -61,8 +61,12 @@ export interface AuthClientOptions {
   refreshLeeway?: number;
   /** Seconds of clock skew allowed when checking ID token times. Default 30, at most 60 (OIDC Core §3.1.3.7 asks for a small tolerance). */
   clockTolerance?: number;
-  /** RFC 9449 sender-constrained tokens. Default false. */
-  dpop?: boolean;
+  /**
+   * RFC 9449 sender-constrained tokens: `import { dpop } from 'spa-auth/dpop'` and pass it here.
+   * Default: off (Bearer tokens). The script-tag bundle includes it, so `dpop: true` works there.
+   * @see https://www.rfc-editor.org/rfc/rfc9449
+   */
+  dpop?: DPoPSupport | false;
   /** Use a hidden iframe with `prompt=none` when there is no refresh token. Default true. */
   silentAuthorization?: boolean;
   /** The page loaded in the silent-authorization iframe. Default `redirectUri`. */
@@ -90,6 +94,11 @@ export interface AuthClientOptions {
 /** Popup login support, from `spa-auth/popup`; opaque. Pass it as the `popup` option. */
 export interface PopupSupport {
   readonly feature: 'popup';
+}
+
+/** DPoP support, from `spa-auth/dpop`; opaque. Pass it as the `dpop` option. */
+export interface DPoPSupport {
+  readonly feature: 'dpop';
 }
 
 /** UserInfo support, from `spa-auth/userinfo`; opaque. Pass it as the `userInfo` option. */

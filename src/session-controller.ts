@@ -9,9 +9,10 @@
  * @module
  */
 import type { Config } from './config.js';
-import { createDPoPSession, type DPoPSession } from './dpop.js';
+import type { DPoPSession } from './dpop.js';
 import type { Emitter } from './emitter.js';
 import { AuthError, must } from './errors.js';
+import type { DPoPFeature } from './features.js';
 import { channelName } from './names.js';
 import { createPresence } from './presence.js';
 import type { Metadata, Protocol } from './protocol.js';
@@ -99,6 +100,8 @@ export function createSessionController({
   const ended = new Set<string>();
   const listeners: (() => void)[] = [];
   const presence = locks && createPresence(locks, config.tabKey, protocol.random());
+  /** DPoP support (spa-auth/dpop), when the app passed it. */
+  const keys = config.dpop as DPoPFeature | undefined;
   let dpop: DPoPSession | undefined;
   let destroyed = false;
   let flows = new AbortController();
@@ -107,7 +110,7 @@ export function createSessionController({
 
   const install = async (tokens: Tokens, fresh: boolean, publish?: 'login' | 'refreshed'): Promise<void> => {
     if (ended.has(tokens.sessionId)) return;
-    if (tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await createDPoPSession(tokens.dpopKeys, clock.now);
+    if (keys && tokens.dpopKeys && dpop?.keys !== tokens.dpopKeys) dpop = await keys.create(tokens.dpopKeys, clock.now);
     // Fresh tokens bring a newly learned offset; a peer's session brings what that tab knows.
     if (tokens.clockOffset !== undefined) clock.set(tokens.clockOffset);
     session.set(tokens);
@@ -184,7 +187,7 @@ export function createSessionController({
     loggedOutElsewhere: (id) => sync.loggedOut(id),
     async complete(as, tx, params, signal, base) {
       // A renewal keeps the session's key (its refresh token is bound to it); a new session gets a new one.
-      const key = config.dpop ? ((base && dpop) ?? (await createDPoPSession(undefined, clock.now))) : undefined;
+      const key = keys && ((base && dpop) ?? (await keys.create(undefined, clock.now)));
       const tokens = await protocol.exchangeCode(as, tx, params, base, key);
       // Cut short: a new session is refused; a renewal is merely not done (the session may live on elsewhere).
       must(!signal.aborted, 'signed out meanwhile', base ? 'timeout' : 'login_required');

@@ -8,6 +8,7 @@ import type { GetAccessTokenOptions, LoginOptions, LogoutOptions, PopupLoginOpti
 export type {
   FetchFunction,
   AuthClientOptions,
+  DPoPSupport,
   PopupSupport,
   UserInfoSupport,
   LoginOptions,

@@ -8,6 +8,7 @@ import { createProviderClock, MAX_OFFSET } from '../src/provider-clock.js';
 import { createScheduler } from '../src/scheduler.js';
 import { captureNavigation, landOn } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
+import { dpop } from '../src/dpop-support.js';
 
 const flow = useFlow();
 afterEach(() => vi.useRealTimers());
@@ -221,7 +222,7 @@ describe("DPoP proofs carry the provider's time", () => {
   it("a refresh request's proof is stamped on the provider's clock, not the device's", async () => {
     flow.server.clockOffset = 10 * MIN;
     flow.server.tokenHook = (body) => ({ ...body, token_type: 'DPoP' });
-    const auth = await flow.signedIn({ dpop: true });
+    const auth = await flow.signedIn({ dpop });
     const before = Date.now();
     await auth.getAccessToken({ forceRefresh: true });
     const after = Date.now();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
 import { AuthError, createAuthClient, isAuthError, type AuthClientOptions } from '../src/index.js';
+import { dpop } from '../src/dpop-support.js';
 
 const base: AuthClientOptions = {
   issuer: 'https://id.example.com',
@@ -59,6 +60,10 @@ describe('options', () => {
     ['clockTolerance', { clockTolerance: 3600 }],
     ['clockTolerance', { clockTolerance: 61 }], // OIDC Core §3.1.3.7: a small tolerance, at most 60 s
     ['dpop', { dpop: 'yes' }],
+    ['dpop', { dpop: { feature: 'popup' } }],
+    ['popup', { popup: true }],
+    ['popup', { popup: null }],
+    ['userInfo', { userInfo: {} }],
     ['fetch', { fetch: 'fetch' }],
     ['scope', { scope: '' }],
     ['extraParams', { extraParams: 'audience=x' }],
@@ -111,9 +116,23 @@ describe('options', () => {
   it('gives tabs with different settings different tab keys, even when values contain the old separator', () => {
     const key = (o: Partial<AuthClientOptions>) => resolveConfig({ ...base, ...o }, 'https://app.example.com').tabKey;
     // a client id "spa|DPoP" in Bearer mode vs "spa" in DPoP mode with a scope "Bearer|a"
-    expect(key({ clientId: 'spa|DPoP', scope: 'a' })).not.toBe(key({ clientId: 'spa', dpop: true, scope: 'Bearer|a' }));
+    expect(key({ clientId: 'spa|DPoP', scope: 'a' })).not.toBe(key({ clientId: 'spa', dpop, scope: 'Bearer|a' }));
     expect(key({ extraParams: { audience: 'x' } })).not.toBe(key({}));
     expect(key({ extraParams: { a: '1', b: '2' } })).toBe(key({ extraParams: { b: '2', a: '1' } }));
+  });
+
+  it('takes DPoP support as an import: dpop: true says which import to add; false and absent mean Bearer', () => {
+    const err = configError({ dpop: true });
+    expect(err.code).toBe('invalid_config');
+    expect(err.message).toMatch(/^dpop: true needs DPoP support.*import \{ dpop \} from 'spa-auth\/dpop'/);
+    expect(configError({ popup: 'yes' }).message).toBe(
+      "popup must be the popup value of spa-auth/popup (import { popup } from 'spa-auth/popup').",
+    );
+    const config = (o: Partial<AuthClientOptions>) => resolveConfig({ ...base, ...o }, 'https://app.example.com');
+    expect(config({ dpop }).dpop).toBe(dpop);
+    expect(config({ dpop: false }).dpop).toBeUndefined();
+    expect(config({}).dpop).toBeUndefined();
+    expect(config({ dpop: false }).tabKey).toBe(config({}).tabKey);
   });
 
   it('does not mutate the caller options', () => {

@@ -3,6 +3,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { captureNavigation, transactionKeys } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
+import { dpop } from '../src/dpop-support.js';
 
 const flow = useFlow();
 const json = (body: unknown, status = 200) =>
@@ -154,7 +155,7 @@ describe('hostile token endpoint', () => {
         });
       });
       server.tokenHook = (b) => ({ ...b, token_type: 'DPoP' });
-      const { next, result } = await flow.login({ dpop: true });
+      const { next, result } = await flow.login({ dpop });
       await result;
       const proofs = server.tokenRequests().map((r) => decodeJwt(r.headers.get('dpop') ?? ''));
       // Retried once either way; the second proof carries the nonce only when it is valid.

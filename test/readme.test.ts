@@ -64,6 +64,7 @@ const viteTemplate: ts.CompilerOptions = {
   noUncheckedIndexedAccess: true,
   paths: {
     'spa-auth': [dts],
+    'spa-auth/dpop': [dts.replace(/index\.d\.ts$/, 'dpop.d.ts')],
     'spa-auth/popup': [dts.replace(/index\.d\.ts$/, 'popup.d.ts')],
     'spa-auth/userinfo': [dts.replace(/index\.d\.ts$/, 'userinfo.d.ts')],
   },

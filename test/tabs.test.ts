@@ -9,6 +9,7 @@ import { APP, captureNavigation, landOn } from './helpers/browser.js';
 import { expectCode, expectStale, useFlow } from './helpers/flow.js';
 import { heldTokenAnswers, silentFrames } from './helpers/frames.js';
 import { fakeLocks } from './helpers/locks.js';
+import { dpop } from '../src/dpop-support.js';
 
 const flow = useFlow();
 const shared = { shareSessionAcrossTabs: true } as const;
@@ -339,7 +340,7 @@ describe('tabs of one origin', () => {
       return flow.server.fetch(input, init);
     }) as typeof globalThis.fetch;
     for (const other of [
-      { dpop: true },
+      { dpop },
       { resource: 'https://api-b.example.com' },
       { extraParams: { audience: 'https://api-b.example.com' } },
     ]) {
@@ -361,7 +362,7 @@ describe('tabs of one origin', () => {
   });
 
   it('init() falls back when a peer hands over DPoP keys this browser cannot use', async () => {
-    const key = tabKey({ dpop: true });
+    const key = tabKey({ dpop });
     // A signed-in peer (another SDK version, say): it holds a presence lock and answers requests.
     let release!: () => void;
     void navigator.locks.request(`spa-auth:tab:${key}:peer`, () => new Promise<void>((r) => (release = r)));
@@ -374,7 +375,7 @@ describe('tabs of one origin', () => {
       false,
       ['verify'],
     );
-    const peer = channel({ dpop: true });
+    const peer = channel({ dpop });
     const asked = vi.fn();
     peer.onmessage = ({ data }: MessageEvent) => {
       if (data?.k !== 'q') return;
@@ -394,7 +395,7 @@ describe('tabs of one origin', () => {
       peer.postMessage({ type: 'spa-auth', v: 1, k: 's', reason: 'handoff', to: data.id, s });
     };
     try {
-      const tab = flow.client({ ...shared, dpop: true });
+      const tab = flow.client({ ...shared, dpop });
       await expect(tab.init()).resolves.toEqual({ authenticated: false });
       expect(asked).toHaveBeenCalled();
     } finally {

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuthClientOptions } from '../src/index.js';
 import { userInfo } from '../src/userinfo.js';
 import { expectCode, useFlow } from './helpers/flow.js';
+import { dpop } from '../src/dpop-support.js';
 
 const flow = useFlow();
 const USERINFO = '/userinfo';
@@ -104,7 +105,7 @@ describe('getUserInfo()', () => {
 
   it('with DPoP: the DPoP scheme and a proof bound to the access token', async () => {
     flow.server.tokenHook = (body) => ({ ...body, token_type: 'DPoP' });
-    const auth = await signedIn({ dpop: true });
+    const auth = await signedIn({ dpop });
     await auth.getUserInfo();
     const [call] = calls();
     expect(call?.headers.get('authorization')).toBe(`DPoP ${await auth.getAccessToken()}`);
