@@ -191,6 +191,12 @@ export function createSessionController({
       const tokens = await protocol.exchangeCode(as, tx, params, base, key);
       // Cut short: a new session is refused; a renewal is merely not done (the session may live on elsewhere).
       must(!signal.aborted, 'signed out meanwhile', base ? 'timeout' : 'login_required');
+      // A renewal that lands after another session replaced the one it renews (a popup login, a
+      // peer tab's login) is moot: the newer session stays, and the grant it made is revoked.
+      if (base && session.get()?.sessionId !== base.sessionId) {
+        void protocol.revoke(as, tokens);
+        return;
+      }
       dpop = key;
       await install(tokens, !base, base ? 'refreshed' : 'login');
       if (!base) notes.framedPage.clear(); // a login succeeded: silent authorization is worth trying again

@@ -3,6 +3,7 @@ import type { AuthClient, AuthClientOptions } from '../src/index.js';
 import { popup as popupSupport } from '../src/popup.js';
 import { APP, landOn, transactionKeys } from './helpers/browser.js';
 import { expectCode, useFlow } from './helpers/flow.js';
+import { silentFrames } from './helpers/frames.js';
 
 const flow = useFlow();
 
@@ -195,5 +196,34 @@ describe('loginWithPopup()', () => {
     await expect(result).resolves.toMatchObject({ authenticated: true });
     expect(next.isAuthenticated).toBe(true);
     expect(window.close).not.toHaveBeenCalled();
+  });
+});
+
+describe('a popup login during a silent renewal of the session it replaces', () => {
+  afterEach(() => {
+    document.body.replaceChildren();
+    vi.restoreAllMocks();
+  });
+
+  it('keeps the popup session when the renewal of the old one lands later, and revokes what the renewal got', async () => {
+    flow.server.tokenHook = (b) => ({ ...b, refresh_token: undefined }); // renewal goes through the iframe
+    const auth = await flow.signedIn({ popup: popupSupport, silentAuthorization: true });
+    const frames = silentFrames(flow.server);
+    const renewal = auth.getAccessToken({ forceRefresh: true });
+    await frames.waitForFrame();
+    // meanwhile the user logs in again, in a popup
+    const done = auth.loginWithPopup();
+    await answerInPopup(await sentToProvider());
+    await done;
+    const popupToken = flow.server.issued.accessTokens[1]!;
+    expect(await auth.getAccessToken()).toBe(popupToken);
+    // now the old session's silent answer arrives, and is exchanged
+    frames.answer();
+    await renewal.catch(() => undefined);
+    const late = flow.server.issued.accessTokens[2]!;
+    const revoked = () =>
+      flow.server.requests.filter((r) => r.url.pathname === '/revoke').map((r) => r.form?.get('token'));
+    await vi.waitFor(() => expect(revoked()).toContain(late));
+    expect(await auth.getAccessToken()).toBe(popupToken);
   });
 });
