@@ -35,12 +35,14 @@ export function isTenantTemplate(configured: string, discovered: unknown): boole
 
 /**
  * The issuer an ID token from a multi-tenant `template` must carry: the template filled with
- * the token's own `tid`. A `tid` that is not a GUID yields a value no token can match.
+ * the token's own `tid`. A `tid` that is not a GUID string yields a value no token can match.
  * @example
  * ```ts
  * tenantIssuer('https://login.microsoftonline.com/{tenantid}/v2.0', { tid: '9188040d-6c67-4c5b-b112-36a304b66dad' });
  * ```
  */
 export function tenantIssuer(template: string, claims: { tid?: unknown }): string {
-  return GUID.test(String(claims.tid)) ? template.replace(TENANT, String(claims.tid)) : '\0tid missing or not a GUID';
+  const { tid } = claims;
+  // A string only: an array holding one GUID stringifies to that GUID.
+  return typeof tid === 'string' && GUID.test(tid) ? template.replace(TENANT, tid) : '\0tid missing or not a GUID';
 }

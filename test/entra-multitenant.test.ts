@@ -78,6 +78,8 @@ describe('Entra ID multi-tenant issuers', () => {
       tenantToken('{tenantid}', TEMPLATE),
       tenantToken('evil.example/x', 'https://login.microsoftonline.com/evil.example/x/v2.0'),
       tenantToken(CONTOSO, `https://login.microsoftonline.com/${CONTOSO}/v2.0/`),
+      // a GUID in an array is not a GUID: String([guid]) would have passed
+      tenantToken([CONTOSO], `https://login.microsoftonline.com/${CONTOSO}/v2.0`),
     ];
     for (const claims of cases) {
       const { auth, error } = await login(multiTenant('organizations', claims));
