@@ -142,10 +142,9 @@ function checkFeatures(given: AuthClientOptions): void {
   );
   for (const [option, entry] of FEATURES) {
     const value: unknown = given[option];
+    const feature = typeof value === 'object' && value !== null && 'feature' in value ? value.feature : undefined;
     check(
-      value === undefined ||
-        (option === 'dpop' && value === false) ||
-        (value as { feature?: unknown } | null)?.feature === entry,
+      value === undefined || (option === 'dpop' && value === false) || feature === entry,
       option,
       `the ${option} value of spa-auth/${entry} (import { ${option} } from 'spa-auth/${entry}')`,
     );
