@@ -18,11 +18,12 @@ import { LIBS, ROOT } from './libs.mjs';
 
 const VIRTUAL = '\0bench-entry:';
 
-/** Resolves `spa-auth` to this repo's ESM build and serves virtual `export *` entries. */
+/** Resolves `spa-auth` (and `spa-auth/<entry>`) to this repo's ESM build and serves virtual `export *` entries. */
 const benchResolve = (virtual) => ({
   name: 'bench-resolve',
   resolveId(id) {
     if (id === 'spa-auth') return join(ROOT, 'dist/index.js');
+    if (/^spa-auth\/[\w-]+$/.test(id)) return join(ROOT, 'dist', `${id.slice('spa-auth/'.length)}.js`);
     if (id.startsWith(VIRTUAL)) return id;
     return null;
   },
