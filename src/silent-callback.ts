@@ -3,7 +3,7 @@
  * only forwards the authorization response from the hidden iframe to the parent window (or,
  * loaded at top level with a stray response, sends the user on to the app): it never exchanges
  * a code, so it needs neither oauth4webapi nor the client. This entry runs the very code
- * `init()` runs there (silent-page.ts) and weighs about 1.3 KB gzipped instead of the SDK's
+ * `init()` runs there (silent-page.ts) and weighs about 1.4 KB gzipped instead of the SDK's
  * ~25 KB. The script-tag form is `dist/silent-callback.iife.min.js`, global `SpaAuthSilent`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2
@@ -53,8 +53,8 @@ export type SilentCallbackResult = 'posted' | 'leaving' | 'none';
  *
  * It never exchanges a code, so it cannot serve as the page at `redirectUri`, which must run the
  * app's `init()` to complete logins: give the silent page a URL of its own (`silentRedirectUri`).
- * The options are not validated here (that would weigh more than the rest of this entry):
- * `createAuthClient` checks the same options in the app.
+ * The options are not validated here (`AuthError` and its messages would make this entry half
+ * again as large): `createAuthClient` checks the same options in the app.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.17.2 (postMessage with an exact target origin)
  * @example

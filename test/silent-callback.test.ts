@@ -20,8 +20,8 @@ const appOptions = (extra: Partial<SilentCallbackOptions> = {}): SilentCallbackO
   ...extra,
 });
 
-/** The provider's answer to a request this tab no longer knows (its state lived in a page long gone). */
-const strayAnswer = (page: string, extra: Record<string, string> = {}) =>
+/** The provider's answer on `page` to a request no login of this tab waits for (a silent one, or one long gone). */
+const answerFor = (page: string, extra: Record<string, string> = {}) =>
   flow.server.authorize(
     `${flow.server.issuer}/authorize?redirect_uri=${encodeURIComponent(page)}&state=${'s'.repeat(43)}`,
     extra,
@@ -51,7 +51,7 @@ afterEach(() => Reflect.deleteProperty(window, Symbol.for('spa-auth.handedUp')))
 describe('in the hidden iframe', () => {
   it('hands the response to the parent with its own origin as the exact target, then cleans the address bar', () => {
     const parent = framed();
-    const answer = new URL(strayAnswer(SILENT));
+    const answer = new URL(answerFor(SILENT));
     landOn(answer.href);
     expect(handleSilentCallback(appOptions())).toBe('posted');
     expect(parent.postMessage).toHaveBeenCalledExactlyOnceWith({ type: 'spa-auth:silent', search: answer.search }, APP);
@@ -70,7 +70,7 @@ describe('in the hidden iframe', () => {
 
   it('posts once per page: called again, or a full client on the same page, finds it handed up and starts nothing', async () => {
     const parent = framed();
-    landOn(strayAnswer(SILENT));
+    landOn(answerFor(SILENT));
     expect(handleSilentCallback(appOptions())).toBe('posted');
     expect(handleSilentCallback(appOptions())).toBe('posted');
     const auth = flow.client({ silentRedirectUri: SILENT, silentAuthorization: true });
@@ -107,7 +107,7 @@ describe('in the hidden iframe', () => {
 
   it('serves redirectUri when no silentRedirectUri is given, as createAuthClient does', () => {
     const parent = framed();
-    landOn(strayAnswer(`${APP}/callback`));
+    landOn(answerFor(`${APP}/callback`));
     const { silentRedirectUri: _, ...withoutSilentPage } = appOptions();
     expect(handleSilentCallback(withoutSilentPage)).toBe('posted');
     expect(parent.postMessage).toHaveBeenCalledTimes(1);
@@ -120,7 +120,7 @@ describe('at top level, a stray response (a later login answered with an earlier
     captureNavigation();
     await flow.client({ silentRedirectUri: SILENT }).login({ returnTo: '/orders/42?tab=2#items' });
     expect(transactionKeys()).toHaveLength(1);
-    landOn(strayAnswer(SILENT));
+    landOn(answerFor(SILENT));
     const replaced = captureReplace();
     expect(handleSilentCallback(appOptions())).toBe('leaving');
     expect(replaced).toEqual([`${APP}/orders/42?tab=2#items`]);
@@ -137,7 +137,7 @@ describe('at top level, a stray response (a later login answered with an earlier
   });
 
   it('goes to redirectUri when this tab has no live login', () => {
-    landOn(strayAnswer(SILENT));
+    landOn(answerFor(SILENT));
     const replaced = captureReplace();
     expect(handleSilentCallback(appOptions())).toBe('leaving');
     expect(replaced).toEqual([`${APP}/callback`]);
@@ -152,7 +152,7 @@ describe('at top level, a stray response (a later login answered with an earlier
       await flow.client({ silentRedirectUri: SILENT }).login({ returnTo: '/orders' });
       const [key] = transactionKeys();
       sessionStorage.setItem(key!, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key!)!), returnTo: hostile }));
-      landOn(strayAnswer(SILENT));
+      landOn(answerFor(SILENT));
       const replaced = captureReplace();
       expect(handleSilentCallback(appOptions())).toBe('leaving');
       expect(replaced).toHaveLength(1);
@@ -162,14 +162,14 @@ describe('at top level, a stray response (a later login answered with an earlier
 
   it('makes silent authorization worth trying again when the answer carries a code', () => {
     sessionStorage.setItem(`spa-auth.framed.${flow.server.issuer}`, String(Date.now()));
-    landOn(strayAnswer(SILENT));
+    landOn(answerFor(SILENT));
     captureReplace();
     expect(handleSilentCallback(appOptions())).toBe('leaving');
     expect(sessionStorage.getItem(`spa-auth.framed.${flow.server.issuer}`)).toBeNull();
   });
 
   it("leaves another issuer's answer alone", () => {
-    landOn(strayAnswer(SILENT, { iss: 'https://other.example.com' }));
+    landOn(answerFor(SILENT, { iss: 'https://other.example.com' }));
     const before = window.location.href;
     const replaced = captureReplace();
     expect(handleSilentCallback(appOptions())).toBe('none');
