@@ -24,7 +24,7 @@ const benchResolve = (virtual) => ({
   name: 'bench-resolve',
   resolveId(id) {
     if (id === 'spa-auth') return join(ROOT, 'dist/index.js');
-    if (/^spa-auth\/[a-z-]+$/.test(id)) return join(ROOT, `dist/${id.slice('spa-auth/'.length)}.js`);
+    if (/^spa-auth\/[\w-]+$/.test(id)) return join(ROOT, 'dist', `${id.slice('spa-auth/'.length)}.js`);
     if (id.startsWith(VIRTUAL)) return id;
     return null;
   },

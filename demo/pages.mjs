@@ -5,7 +5,8 @@
 //                 `oauth4webapi` import rewritten to /oauth4webapi.js: no import map needed),
 //                 /spa-auth-popup.js and /spa-auth-userinfo.js (the opt-in features)
 //   /static.html  script-tag page: /spa-auth.iife.min.js (global SpaAuth) + /static.js
-//   /silent.html  the page the SDK's hidden iframe lands on
+//   /silent.html  the page the SDK's hidden iframe lands on: /silent-callback.iife.min.js (the
+//                 tiny entry, global SpaAuthSilent) + /silent.js
 //   /config.json  the client options (?page=esm|static|silent, ?dpop=0|1 overrides the default)
 //
 // Dist files are read on every request, so a rebuild is picked up without a restart.
@@ -46,6 +47,7 @@ const DIST_FILES = {
   '/spa-auth-popup.js': 'popup.js',
   '/spa-auth-userinfo.js': 'userinfo.js',
   '/spa-auth.iife.min.js': 'spa-auth.iife.min.js',
+  '/silent-callback.iife.min.js': 'silent-callback.iife.min.js',
 };
 /** Paths that each client page uses as its redirect URI (registered at the provider). */
 const PAGE_PATHS = { esm: '/', static: '/static.html', silent: '/silent.html' };
@@ -87,12 +89,15 @@ export async function startPages({ port = 0, distDir = resolve(here, '..', 'dist
 
   const config = (origin, query) => {
     const page = PAGE_PATHS[query.get('page')] ? query.get('page') : 'esm';
+    // The silent page takes the ES-module app's options: a stray answer there sends the user on
+    // to that app's redirectUri.
+    const app = page === 'silent' ? 'esm' : page;
     const client = {
       issuer: settings.providerIssuer,
       clientId: CLIENT_ID,
-      redirectUri: origin + PAGE_PATHS[page],
+      redirectUri: origin + PAGE_PATHS[app],
       silentRedirectUri: origin + PAGE_PATHS.silent,
-      postLogoutRedirectUri: origin + PAGE_PATHS[page === 'silent' ? 'esm' : page],
+      postLogoutRedirectUri: origin + PAGE_PATHS[app],
       scope: 'openid profile offline_access api',
       apiOrigins: [originOf(settings.apiUrl)].filter(Boolean),
       ...settings.clientOptions,

@@ -189,10 +189,10 @@ describe('in the browser', () => {
     expect(await page.locator('#expires-at').textContent()).toMatch(/^ \(at \d{1,2}:\d{2}:\d{2}/);
     for (const path of ['/', '/static.html']) {
       await page.goto(stack.pages.url + path);
-      expect(await page.locator('#hint-foreign').textContent()).toMatch(
-        /not in apiOrigins.*"receivedAuthorization": false/s,
-      );
-      expect(await page.locator('#hint-redirect').textContent()).toMatch(/never follows a redirect.*opaqueredirect/s);
+      // as a reader sees it: the markup's line breaks and indentation are one space
+      const hint = async (id) => (await page.locator(id).textContent()).replace(/\s+/g, ' ');
+      expect(await hint('#hint-foreign')).toMatch(/not in apiOrigins.*"receivedAuthorization": false/);
+      expect(await hint('#hint-redirect')).toMatch(/never follows a redirect.*opaqueredirect/);
     }
   });
 

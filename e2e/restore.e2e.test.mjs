@@ -58,6 +58,19 @@ const hashCode = (code) =>
 const errors = (app) => app.events.filter((e) => e.event === 'error');
 const authorizeRequests = (provider, mark) => provider.requests.slice(mark).filter((r) => r.route === 'authorize');
 
+/**
+ * Each load of the silent page in `requests` (the app server's paths, in order), with the
+ * scripts requested after it until the next page, sorted (a browser may fetch them in parallel):
+ * what that page ran.
+ */
+function silentPageLoads(requests) {
+  const pages = requests.flatMap((r, i) => (/^\/[^.?]*(\.html)?(\?|$)/.test(r) ? [i] : []));
+  return pages
+    .map((start, n) => [requests[start], requests.slice(start + 1, pages[n + 1])])
+    .filter(([path]) => path.startsWith('/silent.html'))
+    .map(([path, after]) => [path.split('?')[0], after.filter((r) => r.endsWith('.js')).sort()]);
+}
+
 /** Fills the stub provider's login form and waits until the browser is back on the app. */
 async function signInAtProvider(page, appUrl, user) {
   await page.locator('input[name="login"]').waitFor();
@@ -102,10 +115,15 @@ describe('a provider that answers prompt=none with a login page left in the fram
     await signInAtProvider(page, app.url, 'ada');
     expect((await settled(page)).result).toMatchObject({ authenticated: true, returnTo: '/orders' });
     mark = framing.requests.length;
+    const appMark = app.requests.length;
     await page.goto(`${app.url}/orders`);
     const third = await settled(page);
     expect(third.result).toMatchObject({ authenticated: true });
     expect(authorizeRequests(framing, mark).map((r) => [r.prompt, r.answer])).toEqual([['none', 'code']]);
+    // the answer came through the silent page in the iframe, which loads the tiny entry, not the SDK
+    expect(silentPageLoads(app.requests.slice(appMark))).toEqual([
+      ['/silent.html', ['/config.js', '/silent-callback.iife.min.js', '/silent.js']],
+    ]);
     expect(errors(third)).toEqual([]);
     expect(session.appProblems().pageErrors).toEqual([]);
   });
@@ -153,6 +171,7 @@ describe('a provider that answers a later login with the response to an earlier 
         stray.push(new URL(r.url())),
     );
     const mark = quirky.requests.length;
+    const appMark = app.requests.length;
     await page.evaluate(() => void window.app.login('/orders?tab=2'));
     await signInAtProvider(page, app.url, 'cy');
     await page.waitForURL(`${app.url}/orders?tab=2`);
@@ -166,6 +185,10 @@ describe('a provider that answers a later login with the response to an earlier 
         .map((r) => r.answered),
     ).toEqual(['an earlier request']);
     expect(stray).toHaveLength(1);
+    // the silent page ran the tiny entry, not the SDK, both times: at top level, where it sent the
+    // user on, and then in the iframe of the silent authorization that signed the user in there
+    const tiny = ['/silent.html', ['/config.js', '/silent-callback.iife.min.js', '/silent.js']];
+    expect(silentPageLoads(app.requests.slice(appMark))).toEqual([tiny, tiny]);
     // ... which was exchanged by nobody; the user is signed in on returnTo through silent authorization
     expect(landed.result).toMatchObject({ authenticated: true });
     expect(errors(landed).map((e) => e.code)).toEqual(['invalid_state']);

@@ -176,6 +176,16 @@ describe('default stack', () => {
       apiOrigins: [stack.api.url],
       dpop: true,
     });
+    // the silent page: the tiny entry only, with the ES-module app's options
+    const silentHtml = await (await fetch(`${stack.pages.url}/silent.html`)).text();
+    expect(silentHtml).toContain('<script src="/silent-callback.iife.min.js"></script>');
+    expect(silentHtml).not.toMatch(/spa-auth\.(iife\.min\.)?js/);
+    expect((await fetch(`${stack.pages.url}/silent-callback.iife.min.js`)).status).toBe(200);
+    const silent = await (await fetch(`${stack.pages.url}/config.json?page=silent`)).json();
+    expect(silent.client).toMatchObject({
+      redirectUri: `${stack.pages.url}/`,
+      silentRedirectUri: `${stack.pages.url}/silent.html`,
+    });
     expect(stack.api.requests.every((r) => !('token' in r))).toBe(true);
   });
 });

@@ -11,17 +11,15 @@
 import { systemNow as now } from './clock.js';
 import type { Config } from './config.js';
 import { must, toAuthError, type AuthError } from './errors.js';
-import { HANDED_UP } from './names.js';
 import type { Protocol } from './protocol.js';
 import { isNoSession, unexpected } from './restore.js';
 import type { RestoreNotes } from './restore-notes.js';
 import type { SessionController } from './session-controller.js';
-import { postSilentResponse } from './silent-auth.js';
+import { checkedReturnTo, dropResponse, readSilentPage } from './silent-page.js';
 import {
   checkAppState,
   claimTransaction,
   findTransaction,
-  newestTransaction,
   saveTransaction,
   spendTransaction,
   type Transaction,
@@ -60,12 +58,6 @@ export interface LoginFlow {
 }
 
 /**
- * A window that handed a silent-authorization answer up keeps its address under {@link HANDED_UP}:
- * the fact belongs to the page (every client on it, any copy of the SDK), not to one client.
- */
-type MarkedWindow = Window & { [HANDED_UP]?: string };
-
-/**
  * Creates the login round trip for one client.
  * @example
  * ```ts
@@ -83,53 +75,7 @@ export function createLoginFlow({
   notes,
   report,
 }: LoginFlowOptions): LoginFlow {
-  const { issuer, clientId, redirectUri, silentRedirectUri } = config;
-
-  /**
-   * An authorization response this tab has no live transaction for was taken out of the address
-   * bar. One with a code says the provider has a session now: silent authorization is worth
-   * trying again, even with an issuer that left a page in the frame before.
-   */
-  const dropped = (params: URLSearchParams) => {
-    cleanAddressBar(win!);
-    if (params.has('code')) notes.framedPage.clear();
-  };
-
-  /**
-   * A transaction's `returnTo`, read back from storage (which any script of this origin can
-   * write): kept only when it is on this origin, as login() required; undefined otherwise.
-   */
-  const backTo = (tx: Transaction | undefined) => {
-    try {
-      return tx?.returnTo === undefined ? undefined : sameOriginPath(tx.returnTo, win!.location.origin);
-    } catch {
-      return undefined; // javascript:, another host
-    }
-  };
-
-  /**
-   * A response on the silent page at top level (a provider answered a later login with the
-   * response to an earlier silent request): exchange nothing, and send the user on to the
-   * `returnTo` of this tab's live login, else to `redirectUri`, where `init()` reports it
-   * and restores the session the usual way.
-   */
-  const sendOn = (params: URLSearchParams): 'leaving' => {
-    dropped(params);
-    notes.strayResponse.set();
-    const live = newestTransaction(
-      storage,
-      now(),
-      (tx) => tx.issuer === issuer && tx.clientId === clientId && !tx.restore,
-    );
-    try {
-      if (live) spendTransaction(storage(), live.state, now()); // its own answer is never coming
-    } catch {
-      // storage blocked: nothing to spend
-    }
-    const back = backTo(live);
-    win!.location.replace(back === undefined ? redirectUri : new URL(back, win!.location.origin).href);
-    return 'leaving';
-  };
+  const { issuer, clientId, redirectUri } = config;
 
   /** The callback for `state`, with this tab's transaction for it (undefined: unknown, used or expired). */
   const callback = async (
@@ -149,7 +95,7 @@ export function createLoginFlow({
     // the provider revoke what it issued for it): nothing is exchanged, and a user with a live
     // session is not signed out by it.
     if (!tx || !(await claimTransaction(win!.navigator.locks, tx, now()))) {
-      dropped(params);
+      dropResponse(win!, notes, params);
       report(
         unexpected(
           `on ${redirectUri} (reopened by the back button, a restored tab or a bookmark)`,
@@ -168,7 +114,7 @@ export function createLoginFlow({
       if (!isNoSession(e)) report(e);
       authenticated = false;
     }
-    return { authenticated, returnTo: backTo(tx), appState: tx.appState };
+    return { authenticated, returnTo: checkedReturnTo(tx, win!), appState: tx.appState };
   };
 
   return {
@@ -211,23 +157,12 @@ export function createLoginFlow({
       const state = params.get('state');
       const tx = state ? findTransaction(storage, state, now()) : undefined;
       const isAt = (uri: string) => isRedirectTarget(href, uri);
-      // On the silent redirect page in an iframe (postSilentResponse checks it is one): hand the
-      // answer up, then take it out of the frame's address bar. Another client on that page finds
-      // it handed up, and starts nothing there either. A framed app's own login (its transaction
-      // is here) is a callback like any other.
-      const page = win as MarkedWindow | undefined;
-      if (
-        (href === page?.[HANDED_UP] && win!.parent !== win) ||
-        (!tx && isAt(silentRedirectUri) && postSilentResponse(win))
-      ) {
-        cleanAddressBar(win!);
-        page![HANDED_UP] = win!.location.href;
-        return 'posted';
-      }
+      // The silent redirect page (silent-page.ts, shared with spa-auth/silent-callback): in the
+      // hidden iframe, the answer handed up to the parent ('posted'); at top level, a stray answer
+      // of this issuer dropped and the user sent on ('leaving'). Without a window there is none.
+      const silent = win && readSilentPage(config, win, storage, notes, tx);
+      if (silent) return silent;
       const response = !!state && (params.has('code') || params.has('error'));
-      // The same on the silent page at top level, where nobody waits for it (another issuer's is left alone).
-      if (response && !tx && isAt(silentRedirectUri) && !isAt(redirectUri) && (params.get('iss') ?? issuer) === issuer)
-        return sendOn(params);
       // A callback: code or error, and state (README, "Decisions"). One for another client on this page
       // (same redirect URI, another issuer or client id) is left to that client.
       if (tx && (tx.issuer !== issuer || tx.clientId !== clientId)) return 'foreign';

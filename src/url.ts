@@ -57,16 +57,24 @@ export function checkUrl(value: unknown, name: string, loopback: boolean, code?:
  * Resolves a `returnTo` against the page and keeps it only when it stays on the page's origin;
  * returns the path + query + fragment, which is itself same-origin: dot segments can turn a
  * path into `//host/...` (`/.//evil.example` → `//evil.example`), so leading slashes collapse
- * to one. Throws `invalid_config` otherwise.
+ * to one. Undefined otherwise (`javascript:`, another host).
  */
-export function sameOriginPath(value: string, origin: string): string {
+export function originPath(value: string, origin: string): string | undefined {
   const url = parseUrl(value, origin);
+  return url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value)
+    ? url.pathname.replace(/^\/+/, '/') + url.search + url.hash
+    : undefined;
+}
+
+/** {@link originPath}, for a `returnTo` the app gives: throws `invalid_config` when it leaves the page's origin. */
+export function sameOriginPath(value: string, origin: string): string {
+  const path = originPath(value, origin);
   must(
-    url?.origin === origin && /^https?:$/.test(url.protocol) && !/^[/\\]{2}/.test(value),
+    path !== undefined,
     "returnTo must be a path or URL on this page's origin: spa-auth never sends the user elsewhere after login.",
     'invalid_config',
   );
-  return url.pathname.replace(/^\/+/, '/') + url.search + url.hash;
+  return path;
 }
 
 /** True when `href` is the page `redirectUri` names (same origin and path). */

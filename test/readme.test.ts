@@ -67,6 +67,7 @@ const viteTemplate: ts.CompilerOptions = {
     'spa-auth/dpop': [dts.replace(/index\.d\.ts$/, 'dpop.d.ts')],
     'spa-auth/popup': [dts.replace(/index\.d\.ts$/, 'popup.d.ts')],
     'spa-auth/userinfo': [dts.replace(/index\.d\.ts$/, 'userinfo.d.ts')],
+    'spa-auth/silent-callback': [dts.replace(/index\.d\.ts$/, 'silent-callback.d.ts')],
   },
 };
 
