@@ -80,21 +80,23 @@ function moduleGraph(entry: URL): Map<string, string> {
   return seen;
 }
 
+/** The web platform the script-tag bundle expects at load time, and nothing else: a fresh global for vm. */
+const platform = (): Record<string, unknown> => ({
+  TextEncoder,
+  TextDecoder,
+  URL,
+  URLSearchParams,
+  crypto,
+  Headers,
+  Request,
+  Response,
+  fetch,
+});
+
 // Without a build every test here fails (it does not skip): a missing build is a failure to see.
 describe('dist', () => {
   it('the script-tag bundle defines exactly one global, SpaAuth', () => {
-    // the web platform the bundle expects at load time, and nothing else
-    const sandbox: Record<string, unknown> = {
-      TextEncoder,
-      TextDecoder,
-      URL,
-      URLSearchParams,
-      crypto,
-      Headers,
-      Request,
-      Response,
-      fetch,
-    };
+    const sandbox = platform();
     const before = Object.keys(sandbox);
     runInNewContext(readFileSync(iifePath, 'utf8'), sandbox);
     expect(Object.keys(sandbox).filter((k) => !before.includes(k))).toEqual(['SpaAuth']);
@@ -104,19 +106,8 @@ describe('dist', () => {
   });
 
   it('the script-tag bundle tells what failed and how to fix it, as the ESM build does', () => {
-    const sandbox: Record<string, unknown> = {
-      TextEncoder,
-      TextDecoder,
-      URL,
-      URLSearchParams,
-      crypto,
-      Headers,
-      Request,
-      Response,
-      fetch,
-    };
-    // a client made here is destroyed at once
-    Object.assign(sandbox, { AbortController, setTimeout, clearTimeout });
+    // a client made here is destroyed at once: it needs timers and an abort controller too
+    const sandbox: Record<string, unknown> = { ...platform(), AbortController, setTimeout, clearTimeout };
     runInNewContext(readFileSync(iifePath, 'utf8'), sandbox);
     const { createAuthClient } = sandbox.SpaAuth as { createAuthClient: (o: object) => { destroy(): void } };
     const messageOf = (options: object) => {
