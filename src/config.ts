@@ -122,7 +122,7 @@ function checkApiOrigins(value: unknown, pageOrigin: string | undefined): string
   });
 }
 
-/** The opt-in features, by option: the name its entry exports it under, and the entry. */
+/** The opt-in features: the option (also the name its entry exports the value under), and the entry. */
 const FEATURES = [
   ['dpop', 'dpop'],
   ['popup', 'popup'],
